@@ -1,0 +1,199 @@
+"""openapi.yaml against the OpenAPI standard and against VoIPstudio's reference page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+from conftest import load_spec, operations
+from reference_page import DocumentedOperation
+from schemas import resolve
+
+LOGIN_OPERATIONS = {("POST", "/login"), ("POST", "/login2fa")}
+LIST_PARAMETERS = ["Page", "Limit", "Sort", "Dir", "Filter"]
+
+
+def module_operations(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The operations of the Call Me Back module (everything but the login operations)."""
+    return {key: op for key, op in operations(spec).items() if key not in LOGIN_OPERATIONS}
+
+
+def statuses(operation: dict[str, Any]) -> set[int]:
+    return {int(code) for code in operation["responses"]}
+
+
+class TestStandard:
+    def test_is_valid_openapi_3_0_3(self, spec: dict[str, Any]) -> None:
+        """The document is valid OpenAPI and declares exactly version 3.0.3."""
+        assert spec["openapi"] == "3.0.3"
+        validate(spec)
+
+    def test_validator_rejects_a_broken_document(self) -> None:
+        """The validator used above does reject a document with a broken operation."""
+        broken = load_spec()
+        del broken["paths"]["/callmeback/settings"]["get"]["responses"]
+        with pytest.raises(OpenAPIValidationError):
+            validate(broken)
+
+    def test_operation_ids_are_unique_camel_case_verb_noun(self, spec: dict[str, Any]) -> None:
+        """operationIds are unique and camelCase verb + noun."""
+        ids = [op["operationId"] for op in operations(spec).values()]
+        assert len(ids) == len(set(ids))
+        for operation_id in ids:
+            assert re.fullmatch(r"[a-z]+[A-Z][A-Za-z0-9]*", operation_id), operation_id
+
+    def test_operation_ids_are_the_agreed_names(self, spec: dict[str, Any]) -> None:
+        """The operationIds, which name generated methods in every language, are the agreed ones."""
+        assert {key: op["operationId"] for key, op in operations(spec).items()} == {
+            ("POST", "/login"): "logIn",
+            ("POST", "/login2fa"): "verifyTwoFactorCode",
+            ("GET", "/callmeback/settings"): "listSettings",
+            ("POST", "/callmeback/settings"): "createSetting",
+            ("GET", "/callmeback/settings/{id}"): "getSetting",
+            ("PATCH", "/callmeback/settings/{id}"): "updateSetting",
+            ("DELETE", "/callmeback/settings/{id}"): "deleteSetting",
+            ("POST", "/callmeback/buttons"): "createButton",
+            ("GET", "/callmeback/buttons/{id}"): "getButton",
+            ("PATCH", "/callmeback/buttons/{id}"): "updateButton",
+            ("DELETE", "/callmeback/buttons/{id}"): "deleteButton",
+            ("GET", "/callmeback/websites"): "listWebsites",
+            ("GET", "/callmeback/cdrs"): "listCdrs",
+            ("GET", "/callmeback/visitors"): "listVisitors",
+        }
+
+    def test_every_operation_is_tagged_summarised_and_described(self, spec: dict[str, Any]) -> None:
+        """Every operation has a declared tag, a summary and a description."""
+        declared = {tag["name"] for tag in spec["tags"]}
+        for key, op in operations(spec).items():
+            assert op["summary"] and op["description"], key
+            assert len(op["tags"]) == 1 and op["tags"][0] in declared, key
+
+
+class TestAgainstReferencePage:
+    def test_operations_are_the_documented_ones_plus_login(
+        self, spec: dict[str, Any], page: list[DocumentedOperation]
+    ) -> None:
+        """The (method, path) set is the page's twelve plus the two login operations."""
+        documented = {(op.method, op.path) for op in page}
+        assert len(documented) == 12
+        assert set(operations(spec)) == documented | LOGIN_OPERATIONS
+
+    def test_each_operation_declares_the_documented_status_codes(
+        self, spec: dict[str, Any], page: list[DocumentedOperation]
+    ) -> None:
+        """Every status code the page lists for an operation is declared by the spec."""
+        ops = operations(spec)
+        for documented in page:
+            declared = statuses(ops[(documented.method, documented.path)])
+            missing = documented.statuses - declared
+            assert not missing, f"{documented.method} {documented.path} lacks {sorted(missing)}"
+
+    def test_status_codes_the_service_plainly_returns(self, spec: dict[str, Any]) -> None:
+        """Beyond the page: 401 everywhere, 400 on lists and writes, 403 and 404 on items."""
+        for (method, path), op in module_operations(spec).items():
+            codes = statuses(op)
+            assert 401 in codes, (method, path)
+            if op["operationId"].startswith("list") or method in ("POST", "PATCH"):
+                assert 400 in codes, (method, path)
+            if path.endswith("{id}"):
+                assert {403, 404} <= codes, (method, path)
+
+    def test_success_code_matches_the_page_example(
+        self, spec: dict[str, Any], page: list[DocumentedOperation]
+    ) -> None:
+        """The single success code of each operation is the one the page's example response shows."""
+        ops = operations(spec)
+        for documented in page:
+            success = {code for code in statuses(ops[(documented.method, documented.path)]) if code < 300}
+            assert success == {documented.example_status}, (documented.method, documented.path)
+
+    def test_documented_body_attributes_are_accepted(
+        self, spec: dict[str, Any], page: list[DocumentedOperation]
+    ) -> None:
+        """Every body attribute the page lists for a write is a property of its request schema."""
+        ops = operations(spec)
+        for documented in page:
+            if not documented.body_attributes:
+                continue
+            op = ops[(documented.method, documented.path)]
+            schema = resolve(spec, op["requestBody"]["content"]["application/json"]["schema"])
+            assert set(documented.body_attributes) <= set(schema["properties"]), documented.path
+
+
+class TestConventions:
+    def test_servers_offer_both_api_versions(self, spec: dict[str, Any]) -> None:
+        """One server URL with a version variable: v1.1 by default, v1.2 allowed."""
+        (server,) = spec["servers"]
+        assert server["url"] == "https://l7api.com/{version}/voipstudio"
+        version = server["variables"]["version"]
+        assert version["enum"] == ["v1.1", "v1.2"]
+        assert version["default"] == "v1.1"
+
+    def test_security_token_or_basic_and_none_for_login(self, spec: dict[str, Any]) -> None:
+        """Module operations accept X-Auth-Token or Basic; the login operations need nothing."""
+        schemes = spec["components"]["securitySchemes"]
+        assert schemes["tokenAuth"] == {**schemes["tokenAuth"], "type": "apiKey", "in": "header", "name": "X-Auth-Token"}
+        assert schemes["basicAuth"]["type"] == "http" and schemes["basicAuth"]["scheme"] == "basic"
+        assert spec["security"] == [{"tokenAuth": []}, {"basicAuth": []}]
+        for key, op in operations(spec).items():
+            if key in LOGIN_OPERATIONS:
+                assert op["security"] == [], key
+            else:
+                assert "security" not in op, key
+
+    def test_list_operations_share_paging_parameters(self, spec: dict[str, Any]) -> None:
+        """Every list operation takes page, limit, sort, dir and filter, as shared components."""
+        for op in module_operations(spec).values():
+            if op["operationId"].startswith("list"):
+                refs = [p["$ref"] for p in op["parameters"]]
+                assert refs == [f"#/components/parameters/{name}" for name in LIST_PARAMETERS]
+
+    def test_paging_parameter_bounds(self, spec: dict[str, Any]) -> None:
+        """limit runs from 1 to 5000, page from 1, dir is ASC or DESC, filter is a JSON string with an example."""
+        params = spec["components"]["parameters"]
+        assert params["Limit"]["schema"]["minimum"] == 1
+        assert params["Limit"]["schema"]["maximum"] == 5000
+        assert params["Page"]["schema"]["minimum"] == 1
+        assert resolve(spec, params["Dir"]["schema"])["enum"] == ["ASC", "DESC"]
+        assert params["Filter"]["schema"]["type"] == "string"
+        assert params["Filter"]["example"].startswith('[{"property":')
+
+    def test_no_timestamp_claims_rfc3339(self, spec: dict[str, Any]) -> None:
+        """No schema says format: date-time; timestamps use the service's own pattern."""
+
+        def formats(node: Any) -> list[str]:
+            if isinstance(node, list):
+                return [f for value in node for f in formats(value)]
+            if not isinstance(node, dict):
+                return []
+            own = [node["format"]] if isinstance(node.get("format"), str) else []
+            return own + [f for value in node.values() for f in formats(value)]
+
+        assert "date-time" not in formats(spec)
+        timestamp = spec["components"]["schemas"]["Timestamp"]
+        assert re.fullmatch(timestamp["pattern"], "2022-08-31 22:35:24")
+        assert not re.fullmatch(timestamp["pattern"], "2022-08-31T22:35:24Z")
+
+    def test_request_bodies_are_closed_and_responses_open(self, spec: dict[str, Any]) -> None:
+        """Request schemas reject unknown fields; resource schemas keep them."""
+        schemas = spec["components"]["schemas"]
+        for name in ("SettingCreate", "SettingUpdate", "ButtonCreate", "ButtonUpdate", "LoginRequest", "TwoFactorRequest"):
+            assert schemas[name]["additionalProperties"] is False, name
+        for name in ("Setting", "Button", "Website", "Visitor", "Cdr", "Error"):
+            assert schemas[name].get("additionalProperties", True) is not False, name
+
+    def test_create_operations_link_to_get_update_delete(self, spec: dict[str, Any]) -> None:
+        """Each create operation links, by the created id, to the get, update and delete of the resource."""
+        by_id = {op["operationId"]: (key, op) for key, op in operations(spec).items()}
+        for create, noun in (("createSetting", "Setting"), ("createButton", "Button")):
+            links = by_id[create][1]["responses"]["201"]["links"]
+            targets = {link["operationId"] for link in links.values()}
+            assert targets == {f"get{noun}", f"update{noun}", f"delete{noun}"}
+            for link in links.values():
+                (_, target_path), _ = by_id[link["operationId"]]
+                assert target_path.endswith("/{id}")
+                assert link["parameters"] == {"id": "$response.body#/data/id"}
