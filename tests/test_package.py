@@ -1,0 +1,58 @@
+"""The generated package as users get it: importable, typed, and packaged whole."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import voipstudio_callmeback_client
+from conftest import ROOT
+
+
+def test_every_module_imports() -> None:
+    """Every module of the generated package imports (no module is left half-generated)."""
+    names = [info.name for info in pkgutil.walk_packages(voipstudio_callmeback_client.__path__, "voipstudio_callmeback_client.")]
+    assert "voipstudio_callmeback_client.api.settings.list_settings" in names
+    for name in names:
+        importlib.import_module(name)
+
+
+def test_package_exports_the_clients() -> None:
+    """The package root exports the two client classes, as openapi-python-client documents."""
+    assert voipstudio_callmeback_client.__all__ == ("AuthenticatedClient", "Client")
+
+
+def test_generated_package_passes_mypy_strict() -> None:
+    """mypy --strict finds nothing in the generated package."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(ROOT / "generated" / "voipstudio_callmeback_client")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_wheel_holds_the_typed_package(tmp_path: Path) -> None:
+    """The built wheel installs voipstudio_callmeback_client with py.typed and every module, and nothing else."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("voipstudio_callmeback-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    packaged = {name for name in names if not name.startswith("voipstudio_callmeback-")}
+    source = ROOT / "generated"
+    expected = {
+        str(path.relative_to(source))
+        for path in (source / "voipstudio_callmeback_client").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert packaged == expected
+    assert "voipstudio_callmeback_client/py.typed" in packaged
