@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -82,7 +82,8 @@ class TestSpecExamples:
         broken = copy.deepcopy(load_spec())
         broken["components"]["examples"]["SettingResponse"]["value"]["data"]["floating_icon"] = "yes"
         failures = [where for where, schema, value in all_examples(broken) if errors(broken, schema, value)]
-        assert failures and all("settings" in where for where in failures)
+        assert failures
+        assert all("settings" in where for where in failures)
 
 
 def response_schema(spec: dict[str, Any], op: dict[str, Any], status: int) -> dict[str, Any]:
@@ -92,7 +93,7 @@ def response_schema(spec: dict[str, Any], op: dict[str, Any], status: int) -> di
 
 
 class TestReferencePageExamples:
-    SETTING_OPERATIONS = [
+    SETTING_OPERATIONS: ClassVar[list[tuple[str, str]]] = [
         ("GET", "/callmeback/settings"),
         ("POST", "/callmeback/settings"),
         ("GET", "/callmeback/settings/{id}"),
@@ -109,7 +110,9 @@ class TestReferencePageExamples:
         schema = response_schema(spec, operations(spec)[(method, path)], documented.example_status or 0)
         assert errors(spec, schema, documented.example_response) == []
 
-    def test_every_page_response_example_is_accepted(self, spec: dict[str, Any], page: list[DocumentedOperation]) -> None:
+    def test_every_page_response_example_is_accepted(
+        self, spec: dict[str, Any], page: list[DocumentedOperation]
+    ) -> None:
         """Liberal responses: even the page's copied examples (Setting fields on CDRs, visitors, buttons) parse."""
         for documented in page:
             if documented.example_response is None:
@@ -128,7 +131,11 @@ class TestReferencePageExamples:
         string "100.00".
         """
         for method in ("POST", "PATCH"):
-            (documented,) = [op for op in page if (op.method, op.path) == (method, "/callmeback/settings" + ("/{id}" if method == "PATCH" else ""))]
+            (documented,) = [
+                op
+                for op in page
+                if (op.method, op.path) == (method, "/callmeback/settings" + ("/{id}" if method == "PATCH" else ""))
+            ]
             op = operations(spec)[(documented.method, documented.path)]
             schema = op["requestBody"]["content"]["application/json"]["schema"]
             failing = {error.split(":")[0] for error in errors(spec, schema, documented.example_request)}
@@ -136,8 +143,12 @@ class TestReferencePageExamples:
             corrected = {**documented.example_request, "culture": 3, "position": 7, "max_call_rate": 100.0}
             assert errors(spec, schema, corrected) == []
 
-    def test_page_button_request_example_is_accepted(self, spec: dict[str, Any], page: list[DocumentedOperation]) -> None:
+    def test_page_button_request_example_is_accepted(
+        self, spec: dict[str, Any], page: list[DocumentedOperation]
+    ) -> None:
         """The page's button PATCH example is a valid ButtonUpdate."""
         (documented,) = [op for op in page if (op.method, op.path) == ("PATCH", "/callmeback/buttons/{id}")]
-        schema = operations(spec)[("PATCH", "/callmeback/buttons/{id}")]["requestBody"]["content"]["application/json"]["schema"]
+        schema = operations(spec)[("PATCH", "/callmeback/buttons/{id}")]["requestBody"]["content"]["application/json"][
+            "schema"
+        ]
         assert errors(spec, schema, documented.example_request) == []

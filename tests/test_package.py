@@ -10,12 +10,16 @@ import zipfile
 from pathlib import Path
 
 import voipstudio_callmeback_client
+
 from conftest import ROOT
 
 
 def test_every_module_imports() -> None:
     """Every module of the generated package imports (no module is left half-generated)."""
-    names = [info.name for info in pkgutil.walk_packages(voipstudio_callmeback_client.__path__, "voipstudio_callmeback_client.")]
+    names = [
+        info.name
+        for info in pkgutil.walk_packages(voipstudio_callmeback_client.__path__, "voipstudio_callmeback_client.")
+    ]
     assert "voipstudio_callmeback_client.api.settings.list_settings" in names
     for name in names:
         importlib.import_module(name)
@@ -29,7 +33,14 @@ def test_package_exports_the_clients() -> None:
 def test_generated_package_passes_mypy_strict() -> None:
     """mypy --strict finds nothing in the generated package."""
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(ROOT / "generated" / "voipstudio_callmeback_client")],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            str(ROOT / "generated" / "voipstudio_callmeback_client"),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -41,7 +52,18 @@ def test_generated_package_passes_mypy_strict() -> None:
 def test_wheel_holds_the_typed_package(tmp_path: Path) -> None:
     """The built wheel installs voipstudio_callmeback_client with py.typed and every module, and nothing else."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )

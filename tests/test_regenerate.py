@@ -6,7 +6,7 @@ import hashlib
 import importlib.util
 import shutil
 import sys
-from collections.abc import Iterator
+import tempfile
 from pathlib import Path
 from types import ModuleType
 
@@ -20,7 +20,8 @@ GENERATED = ROOT / "generated"
 
 def _load_regenerate() -> ModuleType:
     spec = importlib.util.spec_from_file_location("regenerate", ROOT / "scripts" / "lib" / "regenerate.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["regenerate"] = module
     spec.loader.exec_module(module)
@@ -40,11 +41,11 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def out(tmp_path: Path) -> Iterator[Path]:
+def out(tmp_path: Path) -> Path:
     """A copy of the committed generated/ to run the command against."""
     copy = tmp_path / "generated"
     shutil.copytree(GENERATED, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    yield copy
+    return copy
 
 
 class TestDeterminism:
@@ -64,7 +65,7 @@ class TestDeterminism:
         for path in GENERATED.rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts:
                 text = path.read_text(encoding="utf-8")
-                for fragment in (str(ROOT), "/tmp/", ".regenerate-", str(Path.home())):
+                for fragment in (str(ROOT), tempfile.gettempdir(), ".regenerate-", str(Path.home())):
                     assert fragment not in text, (path, fragment)
 
     def test_every_generated_file_says_how_it_was_made(self) -> None:

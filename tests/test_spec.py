@@ -69,8 +69,10 @@ class TestStandard:
         """Every operation has a declared tag, a summary and a description."""
         declared = {tag["name"] for tag in spec["tags"]}
         for key, op in operations(spec).items():
-            assert op["summary"] and op["description"], key
-            assert len(op["tags"]) == 1 and op["tags"][0] in declared, key
+            assert op["summary"], key
+            assert op["description"], key
+            assert len(op["tags"]) == 1, key
+            assert op["tags"][0] in declared, key
 
 
 class TestAgainstReferencePage:
@@ -102,9 +104,7 @@ class TestAgainstReferencePage:
             if path.endswith("{id}"):
                 assert {403, 404} <= codes, (method, path)
 
-    def test_success_code_matches_the_page_example(
-        self, spec: dict[str, Any], page: list[DocumentedOperation]
-    ) -> None:
+    def test_success_code_matches_the_page_example(self, spec: dict[str, Any], page: list[DocumentedOperation]) -> None:
         """The single success code of each operation is the one the page's example response shows."""
         ops = operations(spec)
         for documented in page:
@@ -136,8 +136,14 @@ class TestConventions:
     def test_security_token_or_basic_and_none_for_login(self, spec: dict[str, Any]) -> None:
         """Module operations accept X-Auth-Token or Basic; the login operations need nothing."""
         schemes = spec["components"]["securitySchemes"]
-        assert schemes["tokenAuth"] == {**schemes["tokenAuth"], "type": "apiKey", "in": "header", "name": "X-Auth-Token"}
-        assert schemes["basicAuth"]["type"] == "http" and schemes["basicAuth"]["scheme"] == "basic"
+        assert schemes["tokenAuth"] == {
+            **schemes["tokenAuth"],
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Auth-Token",
+        }
+        assert schemes["basicAuth"]["type"] == "http"
+        assert schemes["basicAuth"]["scheme"] == "basic"
         assert spec["security"] == [{"tokenAuth": []}, {"basicAuth": []}]
         for key, op in operations(spec).items():
             if key in LOGIN_OPERATIONS:
@@ -181,7 +187,14 @@ class TestConventions:
     def test_request_bodies_are_closed_and_responses_open(self, spec: dict[str, Any]) -> None:
         """Request schemas reject unknown fields; resource schemas keep them."""
         schemas = spec["components"]["schemas"]
-        for name in ("SettingCreate", "SettingUpdate", "ButtonCreate", "ButtonUpdate", "LoginRequest", "TwoFactorRequest"):
+        for name in (
+            "SettingCreate",
+            "SettingUpdate",
+            "ButtonCreate",
+            "ButtonUpdate",
+            "LoginRequest",
+            "TwoFactorRequest",
+        ):
             assert schemas[name]["additionalProperties"] is False, name
         for name in ("Setting", "Button", "Website", "Visitor", "Cdr", "Error"):
             assert schemas[name].get("additionalProperties", True) is not False, name
