@@ -128,7 +128,7 @@ class TestReferencePageExamples:
 
         `culture` and `position` are sent as integers (the page's "abcd" placeholders
         cannot be valid), `max_call_rate` as a number (its documented type), not the
-        string "100.00".
+        string "100.00", and `privacy_policy_url` must be an absolute URI.
         """
         for method in ("POST", "PATCH"):
             (documented,) = [
@@ -139,8 +139,14 @@ class TestReferencePageExamples:
             op = operations(spec)[(documented.method, documented.path)]
             schema = op["requestBody"]["content"]["application/json"]["schema"]
             failing = {error.split(":")[0] for error in errors(spec, schema, documented.example_request)}
-            assert failing == {"culture", "position", "max_call_rate"}
-            corrected = {**documented.example_request, "culture": 3, "position": 7, "max_call_rate": 100.0}
+            assert failing == {"culture", "position", "max_call_rate", "privacy_policy_url"}
+            corrected = {
+                **documented.example_request,
+                "culture": 3,
+                "position": 7,
+                "max_call_rate": 100.0,
+                "privacy_policy_url": "https://shop.example.com/privacy",
+            }
             assert errors(spec, schema, corrected) == []
 
     def test_page_button_request_example_is_accepted(

@@ -196,8 +196,17 @@ class TestConventions:
             "TwoFactorRequest",
         ):
             assert schemas[name]["additionalProperties"] is False, name
-        for name in ("Setting", "Button", "Website", "Visitor", "Cdr", "Error"):
-            assert schemas[name].get("additionalProperties", True) is not False, name
+        for name in ("Setting", "Button", "Website", "Visitor", "Cdr", "ErrorResponse"):
+            assert schemas[name]["additionalProperties"] is True, name
+
+    def test_resources_promise_only_their_id(self, spec: dict[str, Any]) -> None:
+        """Liberal responses: a resource requires only `id`, so a field the service leaves out cannot break a client."""
+        schemas = spec["components"]["schemas"]
+        for name in ("Setting", "Button", "Website", "Visitor", "Cdr"):
+            assert schemas[name]["required"] == ["id"], name
+            for field, prop in schemas[name]["properties"].items():
+                if field != "id" and "type" in prop:
+                    assert prop.get("nullable") is True, f"{name}.{field}"
 
     def test_create_operations_link_to_get_update_delete(self, spec: dict[str, Any]) -> None:
         """Each create operation links, by the created id, to the get, update and delete of the resource."""

@@ -7,12 +7,9 @@ from .button_response import ButtonResponse
 from .button_update import ButtonUpdate
 from .cdr import Cdr
 from .cdr_list import CdrList
-from .error import Error
-from .error_detail import ErrorDetail
-from .field_errors import FieldErrors
+from .error_response import ErrorResponse
 from .login_request import LoginRequest
 from .login_success import LoginSuccess
-from .resource_links import ResourceLinks
 from .setting import Setting
 from .setting_create import SettingCreate
 from .setting_list import SettingList
@@ -33,12 +30,9 @@ __all__ = (
     "ButtonUpdate",
     "Cdr",
     "CdrList",
-    "Error",
-    "ErrorDetail",
-    "FieldErrors",
+    "ErrorResponse",
     "LoginRequest",
     "LoginSuccess",
-    "ResourceLinks",
     "Setting",
     "SettingCreate",
     "SettingList",

@@ -14,26 +14,26 @@ T = TypeVar("T", bound="Button")
 
 @_attrs_define
 class Button:
-    """A Call Me Back button, as the service returns it. The reference page
-    shows the fields of a settings resource in its example instead; any
-    such extra field is kept.
+    """A Call Me Back button, as the service returns it. Only `id` is certain
+    to be present. The reference page shows the fields of a settings
+    resource in its example instead; any such extra field is kept.
 
         Attributes:
             id (int): The button's id.
             name (None | str | Unset): The button's name.
-            data_online (None | str | Unset): The button's appearance while agents are available, as stored by the service
-                (an opaque string).
-            data_offline (None | str | Unset): The button's appearance while no agent is available, as stored by the service
-                (an opaque string).
-            created_at (str | Unset): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead of `T`
-                and no time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
+            data_online (Any | Unset): The button's appearance while agents are available, as stored by the service. Written
+                as a string; any JSON value is accepted in responses.
+            data_offline (Any | Unset): The button's appearance while no agent is available, as stored by the service.
+                Written as a string; any JSON value is accepted in responses.
+            created_at (None | str | Unset): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead
+                of `T` and no time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
     """
 
     id: int
     name: None | str | Unset = UNSET
-    data_online: None | str | Unset = UNSET
-    data_offline: None | str | Unset = UNSET
-    created_at: str | Unset = UNSET
+    data_online: Any | Unset = UNSET
+    data_offline: Any | Unset = UNSET
+    created_at: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,19 +45,15 @@ class Button:
         else:
             name = self.name
 
-        data_online: None | str | Unset
-        if isinstance(self.data_online, Unset):
-            data_online = UNSET
-        else:
-            data_online = self.data_online
+        data_online = self.data_online
 
-        data_offline: None | str | Unset
-        if isinstance(self.data_offline, Unset):
-            data_offline = UNSET
-        else:
-            data_offline = self.data_offline
+        data_offline = self.data_offline
 
-        created_at = self.created_at
+        created_at: None | str | Unset
+        if isinstance(self.created_at, Unset):
+            created_at = UNSET
+        else:
+            created_at = self.created_at
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -91,25 +87,18 @@ class Button:
 
         name = _parse_name(d.pop("name", UNSET))
 
-        def _parse_data_online(data: object) -> None | str | Unset:
+        data_online = d.pop("data_online", UNSET)
+
+        data_offline = d.pop("data_offline", UNSET)
+
+        def _parse_created_at(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        data_online = _parse_data_online(d.pop("data_online", UNSET))
-
-        def _parse_data_offline(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        data_offline = _parse_data_offline(d.pop("data_offline", UNSET))
-
-        created_at = d.pop("created_at", UNSET)
+        created_at = _parse_created_at(d.pop("created_at", UNSET))
 
         button = cls(
             id=id,

@@ -11,7 +11,6 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.button import Button
-    from ..models.resource_links import ResourceLinks
 
 
 T = TypeVar("T", bound="ButtonResponse")
@@ -22,23 +21,21 @@ class ButtonResponse:
     """One button.
 
     Attributes:
-        data (Button): A Call Me Back button, as the service returns it. The reference page
-            shows the fields of a settings resource in its example instead; any
-            such extra field is kept.
-        links (ResourceLinks | Unset): Links related to the resource. The service has only been seen sending an empty
-            object.
+        data (Button): A Call Me Back button, as the service returns it. Only `id` is certain
+            to be present. The reference page shows the fields of a settings
+            resource in its example instead; any such extra field is kept.
+        links (Any | Unset): Links related to the resource. The service has only been seen sending an empty object
+            (`{}`); any JSON value is accepted.
     """
 
     data: Button
-    links: ResourceLinks | Unset = UNSET
+    links: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()
 
-        links: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.links, Unset):
-            links = self.links.to_dict()
+        links = self.links
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -55,17 +52,11 @@ class ButtonResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.button import Button  # noqa: PLC0415
-        from ..models.resource_links import ResourceLinks  # noqa: PLC0415
 
         d = dict(src_dict)
         data = Button.from_dict(d.pop("data"))
 
-        _links = d.pop("links", UNSET)
-        links: ResourceLinks | Unset
-        if isinstance(_links, Unset):
-            links = UNSET
-        else:
-            links = ResourceLinks.from_dict(_links)
+        links = d.pop("links", UNSET)
 
         button_response = cls(
             data=data,

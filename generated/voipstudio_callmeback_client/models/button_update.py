@@ -13,7 +13,7 @@ T = TypeVar("T", bound="ButtonUpdate")
 
 @_attrs_define
 class ButtonUpdate:
-    """The fields to change in a button; fields left out keep their value.
+    """The fields to change in a button, at least one; fields left out keep their value.
 
     Attributes:
         name (str | Unset): The button's name.

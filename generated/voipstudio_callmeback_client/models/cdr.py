@@ -18,7 +18,7 @@ class Cdr:
     reference page's example shows the fields of a settings resource
     instead; these fields are those of VoIPstudio's call records elsewhere.
     Only `id` is certain to be present; every other field may be missing
-    or null, and any other field is kept.
+    or null, and fields not listed are kept.
 
         Attributes:
             id (int): The record's id.
@@ -30,8 +30,8 @@ class Cdr:
             server_id (int | None | Unset): The id of the server that handled the call.
             type_ (None | str | Unset): The direction of the call. `O` outbound, `I` inbound, `M` missed; other values may
                 appear.
-            calldate (str | Unset): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead of `T`
-                and no time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
+            calldate (None | str | Unset): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead of
+                `T` and no time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
             clid (None | str | Unset): The caller id shown for the call.
             src_id (None | str | Unset): The id of the calling party.
             src_name (None | str | Unset): The name of the calling party.
@@ -52,7 +52,8 @@ class Cdr:
             charge (float | None | Unset): The price of the call.
             t_cause (None | str | Unset): The hang-up cause code.
             info (None | str | Unset): Free-form information about the call.
-            labels (list[str] | None | Unset): Labels attached to the call.
+            labels (Any | Unset): Labels attached to the call, as an array (its items are not documented; any JSON value is
+                accepted).
             metadata (None | str | Unset): Metadata attached to the call.
             nb_notes (int | None | Unset): The number of notes attached to the call.
     """
@@ -65,7 +66,7 @@ class Cdr:
     sip_endpoint_id: int | None | Unset = UNSET
     server_id: int | None | Unset = UNSET
     type_: None | str | Unset = UNSET
-    calldate: str | Unset = UNSET
+    calldate: None | str | Unset = UNSET
     clid: None | str | Unset = UNSET
     src_id: None | str | Unset = UNSET
     src_name: None | str | Unset = UNSET
@@ -86,7 +87,7 @@ class Cdr:
     charge: float | None | Unset = UNSET
     t_cause: None | str | Unset = UNSET
     info: None | str | Unset = UNSET
-    labels: list[str] | None | Unset = UNSET
+    labels: Any | Unset = UNSET
     metadata: None | str | Unset = UNSET
     nb_notes: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -136,7 +137,11 @@ class Cdr:
         else:
             type_ = self.type_
 
-        calldate = self.calldate
+        calldate: None | str | Unset
+        if isinstance(self.calldate, Unset):
+            calldate = UNSET
+        else:
+            calldate = self.calldate
 
         clid: None | str | Unset
         if isinstance(self.clid, Unset):
@@ -258,14 +263,7 @@ class Cdr:
         else:
             info = self.info
 
-        labels: list[str] | None | Unset
-        if isinstance(self.labels, Unset):
-            labels = UNSET
-        elif isinstance(self.labels, list):
-            labels = self.labels
-
-        else:
-            labels = self.labels
+        labels = self.labels
 
         metadata: None | str | Unset
         if isinstance(self.metadata, Unset):
@@ -419,7 +417,14 @@ class Cdr:
 
         type_ = _parse_type_(d.pop("type", UNSET))
 
-        calldate = d.pop("calldate", UNSET)
+        def _parse_calldate(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        calldate = _parse_calldate(d.pop("calldate", UNSET))
 
         def _parse_clid(data: object) -> None | str | Unset:
             if data is None:
@@ -601,22 +606,7 @@ class Cdr:
 
         info = _parse_info(d.pop("info", UNSET))
 
-        def _parse_labels(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                labels_type_0 = cast(list[str], data)
-
-                return labels_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        labels = _parse_labels(d.pop("labels", UNSET))
+        labels = d.pop("labels", UNSET)
 
         def _parse_metadata(data: object) -> None | str | Unset:
             if data is None:

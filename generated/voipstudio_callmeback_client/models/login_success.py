@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -20,12 +20,12 @@ class LoginSuccess:
         user_token (str): The session token; send it in the `X-Auth-Token` header, or as the Basic password with
             `user_id`.
         user_id (int): The id of the user who logged in.
-        message (str | Unset): A human-readable confirmation, `Login success`.
+        message (None | str | Unset): A human-readable confirmation, `Login success`.
     """
 
     user_token: str
     user_id: int
-    message: str | Unset = UNSET
+    message: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,7 +33,11 @@ class LoginSuccess:
 
         user_id = self.user_id
 
-        message = self.message
+        message: None | str | Unset
+        if isinstance(self.message, Unset):
+            message = UNSET
+        else:
+            message = self.message
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -55,7 +59,14 @@ class LoginSuccess:
 
         user_id = d.pop("user_id")
 
-        message = d.pop("message", UNSET)
+        def _parse_message(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        message = _parse_message(d.pop("message", UNSET))
 
         login_success = cls(
             user_token=user_token,

@@ -15,107 +15,145 @@ T = TypeVar("T", bound="Setting")
 @_attrs_define
 class Setting:
     """The settings of one Call Me Back widget, as the service returns them.
-    `culture` and `position` are sent by the service as integers; strings
-    are accepted too because the reference page types them as strings.
+    Only `id` is certain to be present; every other field may be missing
+    or null, and fields not listed here are kept.
 
         Attributes:
             id (int): The settings' id.
-            allowed_countries (None | str): The countries the widget is offered in, as the service stores them (the
-                reference page gives no format).
-            button_id (int | None): The id of the button the widget shows.
-            created_at (str): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead of `T` and no
-                time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
-            culture (int | str): A choice from a fixed list, sent by the service as its index (an integer); a string is
-                accepted because the reference page types it as one. Example: 3.
-            ddi (int | None): The id of the DDI (phone number) the widget's calls are placed from. Written as `ddi_e164`.
-            floating_icon (bool): Whether the widget shows a floating icon.
-            name (str): The widget's name.
-            position (int | str): A choice from a fixed list, sent by the service as its index (an integer); a string is
-                accepted because the reference page types it as one. Example: 3.
-            privacy_policy_url (None | str): The address of the privacy policy the widget links to.
-            show_to_allowed_countries_only (bool): Whether the widget is shown only to visitors from `allowed_countries`.
-            title (None | str): The widget's title.
-            welcome_screen_msg (None | str): The message on the widget's welcome screen.
-            max_call_rate (float | str | Unset): The highest cost per minute, in the account's currency, of a call the
-                widget places. The service may send it as a number or as a decimal string such as `"100.00"`. Example: 0.15.
+            allowed_countries (Any | Unset): The countries the widget is offered in, as the service stores them. The
+                reference page gives this field no type; it has only been seen as a string, and any JSON value is accepted.
+            button_id (int | None | Unset): The id of the button the widget shows.
+            created_at (None | str | Unset): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead
+                of `T` and no time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
+            culture (Any | Unset): The widget's language, as the index the service returns (an integer in every example).
+                The reference page types it as a string, so any JSON value is accepted.
+            ddi (int | None | Unset): The id of the DDI (phone number) the widget's calls are placed from. Written as
+                `ddi_e164`.
+            floating_icon (bool | None | Unset): Whether the widget shows a floating icon.
+            name (None | str | Unset): The widget's name.
+            position (Any | Unset): Where the widget sits on the page, as the index the service returns (an integer from 0
+                to 7 in every example). The reference page types it as a string, so any JSON value is accepted.
+            privacy_policy_url (None | str | Unset): The address of the privacy policy the widget links to.
+            show_to_allowed_countries_only (bool | None | Unset): Whether the widget is shown only to visitors from
+                `allowed_countries`.
+            title (None | str | Unset): The widget's title.
+            welcome_screen_msg (None | str | Unset): The message on the widget's welcome screen.
+            max_call_rate (Any | Unset): The highest cost per minute, in the account's currency, of a call the widget
+                places. Seen as a number (`3.2`) and documented as the string `"100.00"`, so any JSON value is accepted.
     """
 
     id: int
-    allowed_countries: None | str
-    button_id: int | None
-    created_at: str
-    culture: int | str
-    ddi: int | None
-    floating_icon: bool
-    name: str
-    position: int | str
-    privacy_policy_url: None | str
-    show_to_allowed_countries_only: bool
-    title: None | str
-    welcome_screen_msg: None | str
-    max_call_rate: float | str | Unset = UNSET
+    allowed_countries: Any | Unset = UNSET
+    button_id: int | None | Unset = UNSET
+    created_at: None | str | Unset = UNSET
+    culture: Any | Unset = UNSET
+    ddi: int | None | Unset = UNSET
+    floating_icon: bool | None | Unset = UNSET
+    name: None | str | Unset = UNSET
+    position: Any | Unset = UNSET
+    privacy_policy_url: None | str | Unset = UNSET
+    show_to_allowed_countries_only: bool | None | Unset = UNSET
+    title: None | str | Unset = UNSET
+    welcome_screen_msg: None | str | Unset = UNSET
+    max_call_rate: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
 
-        allowed_countries: None | str
         allowed_countries = self.allowed_countries
 
-        button_id: int | None
-        button_id = self.button_id
+        button_id: int | None | Unset
+        if isinstance(self.button_id, Unset):
+            button_id = UNSET
+        else:
+            button_id = self.button_id
 
-        created_at = self.created_at
+        created_at: None | str | Unset
+        if isinstance(self.created_at, Unset):
+            created_at = UNSET
+        else:
+            created_at = self.created_at
 
-        culture: int | str
         culture = self.culture
 
-        ddi: int | None
-        ddi = self.ddi
+        ddi: int | None | Unset
+        if isinstance(self.ddi, Unset):
+            ddi = UNSET
+        else:
+            ddi = self.ddi
 
-        floating_icon = self.floating_icon
+        floating_icon: bool | None | Unset
+        if isinstance(self.floating_icon, Unset):
+            floating_icon = UNSET
+        else:
+            floating_icon = self.floating_icon
 
-        name = self.name
+        name: None | str | Unset
+        if isinstance(self.name, Unset):
+            name = UNSET
+        else:
+            name = self.name
 
-        position: int | str
         position = self.position
 
-        privacy_policy_url: None | str
-        privacy_policy_url = self.privacy_policy_url
-
-        show_to_allowed_countries_only = self.show_to_allowed_countries_only
-
-        title: None | str
-        title = self.title
-
-        welcome_screen_msg: None | str
-        welcome_screen_msg = self.welcome_screen_msg
-
-        max_call_rate: float | str | Unset
-        if isinstance(self.max_call_rate, Unset):
-            max_call_rate = UNSET
+        privacy_policy_url: None | str | Unset
+        if isinstance(self.privacy_policy_url, Unset):
+            privacy_policy_url = UNSET
         else:
-            max_call_rate = self.max_call_rate
+            privacy_policy_url = self.privacy_policy_url
+
+        show_to_allowed_countries_only: bool | None | Unset
+        if isinstance(self.show_to_allowed_countries_only, Unset):
+            show_to_allowed_countries_only = UNSET
+        else:
+            show_to_allowed_countries_only = self.show_to_allowed_countries_only
+
+        title: None | str | Unset
+        if isinstance(self.title, Unset):
+            title = UNSET
+        else:
+            title = self.title
+
+        welcome_screen_msg: None | str | Unset
+        if isinstance(self.welcome_screen_msg, Unset):
+            welcome_screen_msg = UNSET
+        else:
+            welcome_screen_msg = self.welcome_screen_msg
+
+        max_call_rate = self.max_call_rate
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "id": id,
-                "allowed_countries": allowed_countries,
-                "button_id": button_id,
-                "created_at": created_at,
-                "culture": culture,
-                "ddi": ddi,
-                "floating_icon": floating_icon,
-                "name": name,
-                "position": position,
-                "privacy_policy_url": privacy_policy_url,
-                "show_to_allowed_countries_only": show_to_allowed_countries_only,
-                "title": title,
-                "welcome_screen_msg": welcome_screen_msg,
             }
         )
+        if allowed_countries is not UNSET:
+            field_dict["allowed_countries"] = allowed_countries
+        if button_id is not UNSET:
+            field_dict["button_id"] = button_id
+        if created_at is not UNSET:
+            field_dict["created_at"] = created_at
+        if culture is not UNSET:
+            field_dict["culture"] = culture
+        if ddi is not UNSET:
+            field_dict["ddi"] = ddi
+        if floating_icon is not UNSET:
+            field_dict["floating_icon"] = floating_icon
+        if name is not UNSET:
+            field_dict["name"] = name
+        if position is not UNSET:
+            field_dict["position"] = position
+        if privacy_policy_url is not UNSET:
+            field_dict["privacy_policy_url"] = privacy_policy_url
+        if show_to_allowed_countries_only is not UNSET:
+            field_dict["show_to_allowed_countries_only"] = show_to_allowed_countries_only
+        if title is not UNSET:
+            field_dict["title"] = title
+        if welcome_screen_msg is not UNSET:
+            field_dict["welcome_screen_msg"] = welcome_screen_msg
         if max_call_rate is not UNSET:
             field_dict["max_call_rate"] = max_call_rate
 
@@ -126,72 +164,96 @@ class Setting:
         d = dict(src_dict)
         id = d.pop("id")
 
-        def _parse_allowed_countries(data: object) -> None | str:
+        allowed_countries = d.pop("allowed_countries", UNSET)
+
+        def _parse_button_id(data: object) -> int | None | Unset:
             if data is None:
                 return data
-            return cast(None | str, data)
-
-        allowed_countries = _parse_allowed_countries(d.pop("allowed_countries"))
-
-        def _parse_button_id(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        button_id = _parse_button_id(d.pop("button_id"))
-
-        created_at = d.pop("created_at")
-
-        def _parse_culture(data: object) -> int | str:
-            return cast(int | str, data)
-
-        culture = _parse_culture(d.pop("culture"))
-
-        def _parse_ddi(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        ddi = _parse_ddi(d.pop("ddi"))
-
-        floating_icon = d.pop("floating_icon")
-
-        name = d.pop("name")
-
-        def _parse_position(data: object) -> int | str:
-            return cast(int | str, data)
-
-        position = _parse_position(d.pop("position"))
-
-        def _parse_privacy_policy_url(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        privacy_policy_url = _parse_privacy_policy_url(d.pop("privacy_policy_url"))
-
-        show_to_allowed_countries_only = d.pop("show_to_allowed_countries_only")
-
-        def _parse_title(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        title = _parse_title(d.pop("title"))
-
-        def _parse_welcome_screen_msg(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        welcome_screen_msg = _parse_welcome_screen_msg(d.pop("welcome_screen_msg"))
-
-        def _parse_max_call_rate(data: object) -> float | str | Unset:
             if isinstance(data, Unset):
                 return data
-            return cast(float | str | Unset, data)
+            return cast(int | None | Unset, data)
 
-        max_call_rate = _parse_max_call_rate(d.pop("max_call_rate", UNSET))
+        button_id = _parse_button_id(d.pop("button_id", UNSET))
+
+        def _parse_created_at(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        created_at = _parse_created_at(d.pop("created_at", UNSET))
+
+        culture = d.pop("culture", UNSET)
+
+        def _parse_ddi(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        ddi = _parse_ddi(d.pop("ddi", UNSET))
+
+        def _parse_floating_icon(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        floating_icon = _parse_floating_icon(d.pop("floating_icon", UNSET))
+
+        def _parse_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        name = _parse_name(d.pop("name", UNSET))
+
+        position = d.pop("position", UNSET)
+
+        def _parse_privacy_policy_url(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        privacy_policy_url = _parse_privacy_policy_url(d.pop("privacy_policy_url", UNSET))
+
+        def _parse_show_to_allowed_countries_only(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        show_to_allowed_countries_only = _parse_show_to_allowed_countries_only(
+            d.pop("show_to_allowed_countries_only", UNSET)
+        )
+
+        def _parse_title(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        title = _parse_title(d.pop("title", UNSET))
+
+        def _parse_welcome_screen_msg(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        welcome_screen_msg = _parse_welcome_screen_msg(d.pop("welcome_screen_msg", UNSET))
+
+        max_call_rate = d.pop("max_call_rate", UNSET)
 
         setting = cls(
             id=id,

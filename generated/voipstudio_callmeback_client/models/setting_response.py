@@ -10,7 +10,6 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.resource_links import ResourceLinks
     from ..models.setting import Setting
 
 
@@ -23,22 +22,20 @@ class SettingResponse:
 
     Attributes:
         data (Setting): The settings of one Call Me Back widget, as the service returns them.
-            `culture` and `position` are sent by the service as integers; strings
-            are accepted too because the reference page types them as strings.
-        links (ResourceLinks | Unset): Links related to the resource. The service has only been seen sending an empty
-            object.
+            Only `id` is certain to be present; every other field may be missing
+            or null, and fields not listed here are kept.
+        links (Any | Unset): Links related to the resource. The service has only been seen sending an empty object
+            (`{}`); any JSON value is accepted.
     """
 
     data: Setting
-    links: ResourceLinks | Unset = UNSET
+    links: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()
 
-        links: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.links, Unset):
-            links = self.links.to_dict()
+        links = self.links
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -54,18 +51,12 @@ class SettingResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.resource_links import ResourceLinks  # noqa: PLC0415
         from ..models.setting import Setting  # noqa: PLC0415
 
         d = dict(src_dict)
         data = Setting.from_dict(d.pop("data"))
 
-        _links = d.pop("links", UNSET)
-        links: ResourceLinks | Unset
-        if isinstance(_links, Unset):
-            links = UNSET
-        else:
-            links = ResourceLinks.from_dict(_links)
+        links = d.pop("links", UNSET)
 
         setting_response = cls(
             data=data,

@@ -13,7 +13,7 @@ T = TypeVar("T", bound="SettingUpdate")
 
 @_attrs_define
 class SettingUpdate:
-    """The fields to change in Call Me Back settings; fields left out keep their value.
+    """The fields to change in Call Me Back settings, at least one; fields left out keep their value.
 
     Attributes:
         button_id (int | Unset): The id of the button the widget shows.

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Visitor")
 
@@ -15,88 +13,22 @@ T = TypeVar("T", bound="Visitor")
 @_attrs_define
 class Visitor:
     """A website visitor who used a Call Me Back widget. No field list is
-    published: only `id` is certain. The other fields follow the visitor
-    fields of VoIPstudio's chat records (`visitor_name`, `visitor_email`,
-    ... without the prefix); all are optional and any other field is kept.
+    published: only `id` is certain, and every other field the service
+    sends is kept. VoIPstudio's chat records describe a visitor with
+    `visitor_name`, `visitor_email`, `visitor_ip`, `visitor_city`,
+    `visitor_country`, `visitor_referer`, `visitor_ua` and `website_id`,
+    which suggests the fields of this resource, but none is confirmed and
+    none is part of this contract.
 
         Attributes:
             id (int): The visitor's id.
-            website_id (int | None | Unset): The id of the website the visitor came from.
-            name (None | str | Unset): The name the visitor gave.
-            email (None | str | Unset): The email address the visitor gave.
-            ip (None | str | Unset): The visitor's IP address.
-            city (None | str | Unset): The visitor's city, located from the IP address.
-            country (None | str | Unset): The visitor's country, located from the IP address.
-            referer (None | str | Unset): The page that referred the visitor.
-            ua (None | str | Unset): The visitor's browser user agent.
-            created_at (str | Unset): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead of `T`
-                and no time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
     """
 
     id: int
-    website_id: int | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    ip: None | str | Unset = UNSET
-    city: None | str | Unset = UNSET
-    country: None | str | Unset = UNSET
-    referer: None | str | Unset = UNSET
-    ua: None | str | Unset = UNSET
-    created_at: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
-
-        website_id: int | None | Unset
-        if isinstance(self.website_id, Unset):
-            website_id = UNSET
-        else:
-            website_id = self.website_id
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
-
-        ip: None | str | Unset
-        if isinstance(self.ip, Unset):
-            ip = UNSET
-        else:
-            ip = self.ip
-
-        city: None | str | Unset
-        if isinstance(self.city, Unset):
-            city = UNSET
-        else:
-            city = self.city
-
-        country: None | str | Unset
-        if isinstance(self.country, Unset):
-            country = UNSET
-        else:
-            country = self.country
-
-        referer: None | str | Unset
-        if isinstance(self.referer, Unset):
-            referer = UNSET
-        else:
-            referer = self.referer
-
-        ua: None | str | Unset
-        if isinstance(self.ua, Unset):
-            ua = UNSET
-        else:
-            ua = self.ua
-
-        created_at = self.created_at
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -105,24 +37,6 @@ class Visitor:
                 "id": id,
             }
         )
-        if website_id is not UNSET:
-            field_dict["website_id"] = website_id
-        if name is not UNSET:
-            field_dict["name"] = name
-        if email is not UNSET:
-            field_dict["email"] = email
-        if ip is not UNSET:
-            field_dict["ip"] = ip
-        if city is not UNSET:
-            field_dict["city"] = city
-        if country is not UNSET:
-            field_dict["country"] = country
-        if referer is not UNSET:
-            field_dict["referer"] = referer
-        if ua is not UNSET:
-            field_dict["ua"] = ua
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
 
         return field_dict
 
@@ -131,91 +45,8 @@ class Visitor:
         d = dict(src_dict)
         id = d.pop("id")
 
-        def _parse_website_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        website_id = _parse_website_id(d.pop("website_id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ip = _parse_ip(d.pop("ip", UNSET))
-
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        city = _parse_city(d.pop("city", UNSET))
-
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        country = _parse_country(d.pop("country", UNSET))
-
-        def _parse_referer(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        referer = _parse_referer(d.pop("referer", UNSET))
-
-        def _parse_ua(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ua = _parse_ua(d.pop("ua", UNSET))
-
-        created_at = d.pop("created_at", UNSET)
-
         visitor = cls(
             id=id,
-            website_id=website_id,
-            name=name,
-            email=email,
-            ip=ip,
-            city=city,
-            country=country,
-            referer=referer,
-            ua=ua,
-            created_at=created_at,
         )
 
         visitor.additional_properties = d

@@ -16,21 +16,23 @@ T = TypeVar("T", bound="Website")
 class Website:
     """A website Call Me Back widgets run on. No field list is published; the
     reference page's example shows the fields of a settings resource, so
-    those are described here, all optional, and any other field is kept.
+    those are described here. Only `id` is certain to be present; every
+    other field may be missing or null, and fields not listed are kept.
 
         Attributes:
             id (int): The website's id.
-            allowed_countries (None | str | Unset): The countries the widget is offered in.
+            allowed_countries (Any | Unset): The countries the widget is offered in, as the service stores them; any JSON
+                value is accepted.
             button_id (int | None | Unset): The id of the button the widget shows.
-            created_at (str | Unset): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead of `T`
-                and no time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
-            culture (int | str | Unset): A choice from a fixed list, sent by the service as its index (an integer); a string
-                is accepted because the reference page types it as one. Example: 3.
+            created_at (None | str | Unset): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead
+                of `T` and no time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
+            culture (Any | Unset): The widget's language, as an index (an integer in every example); any JSON value is
+                accepted.
             ddi (int | None | Unset): The id of the DDI (phone number) the widget's calls are placed from.
             floating_icon (bool | None | Unset): Whether the widget shows a floating icon.
             name (None | str | Unset): The website's name.
-            position (int | str | Unset): A choice from a fixed list, sent by the service as its index (an integer); a
-                string is accepted because the reference page types it as one. Example: 3.
+            position (Any | Unset): Where the widget sits on the page, as an index (an integer in every example); any JSON
+                value is accepted.
             privacy_policy_url (None | str | Unset): The address of the privacy policy the widget links to.
             show_to_allowed_countries_only (bool | None | Unset): Whether the widget is shown only to visitors from
                 `allowed_countries`.
@@ -39,14 +41,14 @@ class Website:
     """
 
     id: int
-    allowed_countries: None | str | Unset = UNSET
+    allowed_countries: Any | Unset = UNSET
     button_id: int | None | Unset = UNSET
-    created_at: str | Unset = UNSET
-    culture: int | str | Unset = UNSET
+    created_at: None | str | Unset = UNSET
+    culture: Any | Unset = UNSET
     ddi: int | None | Unset = UNSET
     floating_icon: bool | None | Unset = UNSET
     name: None | str | Unset = UNSET
-    position: int | str | Unset = UNSET
+    position: Any | Unset = UNSET
     privacy_policy_url: None | str | Unset = UNSET
     show_to_allowed_countries_only: bool | None | Unset = UNSET
     title: None | str | Unset = UNSET
@@ -56,11 +58,7 @@ class Website:
     def to_dict(self) -> dict[str, Any]:
         id = self.id
 
-        allowed_countries: None | str | Unset
-        if isinstance(self.allowed_countries, Unset):
-            allowed_countries = UNSET
-        else:
-            allowed_countries = self.allowed_countries
+        allowed_countries = self.allowed_countries
 
         button_id: int | None | Unset
         if isinstance(self.button_id, Unset):
@@ -68,13 +66,13 @@ class Website:
         else:
             button_id = self.button_id
 
-        created_at = self.created_at
-
-        culture: int | str | Unset
-        if isinstance(self.culture, Unset):
-            culture = UNSET
+        created_at: None | str | Unset
+        if isinstance(self.created_at, Unset):
+            created_at = UNSET
         else:
-            culture = self.culture
+            created_at = self.created_at
+
+        culture = self.culture
 
         ddi: int | None | Unset
         if isinstance(self.ddi, Unset):
@@ -94,11 +92,7 @@ class Website:
         else:
             name = self.name
 
-        position: int | str | Unset
-        if isinstance(self.position, Unset):
-            position = UNSET
-        else:
-            position = self.position
+        position = self.position
 
         privacy_policy_url: None | str | Unset
         if isinstance(self.privacy_policy_url, Unset):
@@ -163,14 +157,7 @@ class Website:
         d = dict(src_dict)
         id = d.pop("id")
 
-        def _parse_allowed_countries(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        allowed_countries = _parse_allowed_countries(d.pop("allowed_countries", UNSET))
+        allowed_countries = d.pop("allowed_countries", UNSET)
 
         def _parse_button_id(data: object) -> int | None | Unset:
             if data is None:
@@ -181,14 +168,16 @@ class Website:
 
         button_id = _parse_button_id(d.pop("button_id", UNSET))
 
-        created_at = d.pop("created_at", UNSET)
-
-        def _parse_culture(data: object) -> int | str | Unset:
+        def _parse_created_at(data: object) -> None | str | Unset:
+            if data is None:
+                return data
             if isinstance(data, Unset):
                 return data
-            return cast(int | str | Unset, data)
+            return cast(None | str | Unset, data)
 
-        culture = _parse_culture(d.pop("culture", UNSET))
+        created_at = _parse_created_at(d.pop("created_at", UNSET))
+
+        culture = d.pop("culture", UNSET)
 
         def _parse_ddi(data: object) -> int | None | Unset:
             if data is None:
@@ -217,12 +206,7 @@ class Website:
 
         name = _parse_name(d.pop("name", UNSET))
 
-        def _parse_position(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        position = _parse_position(d.pop("position", UNSET))
+        position = d.pop("position", UNSET)
 
         def _parse_privacy_policy_url(data: object) -> None | str | Unset:
             if data is None:

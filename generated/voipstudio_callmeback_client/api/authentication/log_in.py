@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.login_request import LoginRequest
 from ...models.login_success import LoginSuccess
 from ...models.two_factor_challenge import TwoFactorChallenge
@@ -34,7 +34,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | LoginSuccess | TwoFactorChallenge | None:
+) -> ErrorResponse | LoginSuccess | TwoFactorChallenge | None:
     if response.status_code == 200:
         response_200 = LoginSuccess.from_dict(response.json())
 
@@ -46,12 +46,12 @@ def _parse_response(
         return response_202
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
@@ -63,7 +63,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | LoginSuccess | TwoFactorChallenge]:
+) -> Response[ErrorResponse | LoginSuccess | TwoFactorChallenge]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -76,7 +76,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: LoginRequest,
-) -> Response[Error | LoginSuccess | TwoFactorChallenge]:
+) -> Response[ErrorResponse | LoginSuccess | TwoFactorChallenge]:
     """Log in and obtain a session token
 
      Exchanges an email address and password for a session token. When the
@@ -92,7 +92,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | LoginSuccess | TwoFactorChallenge]
+        Response[ErrorResponse | LoginSuccess | TwoFactorChallenge]
     """
 
     kwargs = _get_kwargs(
@@ -110,7 +110,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: LoginRequest,
-) -> Error | LoginSuccess | TwoFactorChallenge | None:
+) -> ErrorResponse | LoginSuccess | TwoFactorChallenge | None:
     """Log in and obtain a session token
 
      Exchanges an email address and password for a session token. When the
@@ -126,7 +126,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | LoginSuccess | TwoFactorChallenge
+        ErrorResponse | LoginSuccess | TwoFactorChallenge
     """
 
     return sync_detailed(
@@ -139,7 +139,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: LoginRequest,
-) -> Response[Error | LoginSuccess | TwoFactorChallenge]:
+) -> Response[ErrorResponse | LoginSuccess | TwoFactorChallenge]:
     """Log in and obtain a session token
 
      Exchanges an email address and password for a session token. When the
@@ -155,7 +155,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | LoginSuccess | TwoFactorChallenge]
+        Response[ErrorResponse | LoginSuccess | TwoFactorChallenge]
     """
 
     kwargs = _get_kwargs(
@@ -171,7 +171,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: LoginRequest,
-) -> Error | LoginSuccess | TwoFactorChallenge | None:
+) -> ErrorResponse | LoginSuccess | TwoFactorChallenge | None:
     """Log in and obtain a session token
 
      Exchanges an email address and password for a session token. When the
@@ -187,7 +187,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | LoginSuccess | TwoFactorChallenge
+        ErrorResponse | LoginSuccess | TwoFactorChallenge
     """
 
     return (

@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.login_success import LoginSuccess
 from ...models.two_factor_request import TwoFactorRequest
 from ...types import Response
@@ -31,19 +31,21 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | LoginSuccess | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorResponse | LoginSuccess | None:
     if response.status_code == 200:
         response_200 = LoginSuccess.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
@@ -55,7 +57,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | LoginSuccess]:
+) -> Response[ErrorResponse | LoginSuccess]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +70,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TwoFactorRequest,
-) -> Response[Error | LoginSuccess]:
+) -> Response[ErrorResponse | LoginSuccess]:
     """Complete a two-factor login
 
      Completes a login that `POST /login` answered with 202: sends the code
@@ -83,7 +85,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | LoginSuccess]
+        Response[ErrorResponse | LoginSuccess]
     """
 
     kwargs = _get_kwargs(
@@ -101,7 +103,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: TwoFactorRequest,
-) -> Error | LoginSuccess | None:
+) -> ErrorResponse | LoginSuccess | None:
     """Complete a two-factor login
 
      Completes a login that `POST /login` answered with 202: sends the code
@@ -116,7 +118,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | LoginSuccess
+        ErrorResponse | LoginSuccess
     """
 
     return sync_detailed(
@@ -129,7 +131,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TwoFactorRequest,
-) -> Response[Error | LoginSuccess]:
+) -> Response[ErrorResponse | LoginSuccess]:
     """Complete a two-factor login
 
      Completes a login that `POST /login` answered with 202: sends the code
@@ -144,7 +146,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | LoginSuccess]
+        Response[ErrorResponse | LoginSuccess]
     """
 
     kwargs = _get_kwargs(
@@ -160,7 +162,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: TwoFactorRequest,
-) -> Error | LoginSuccess | None:
+) -> ErrorResponse | LoginSuccess | None:
     """Complete a two-factor login
 
      Completes a login that `POST /login` answered with 202: sends the code
@@ -175,7 +177,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | LoginSuccess
+        ErrorResponse | LoginSuccess
     """
 
     return (

@@ -8,7 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.button_create import ButtonCreate
 from ...models.button_response import ButtonResponse
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...types import Response
 
 
@@ -31,19 +31,21 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ButtonResponse | Error | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ButtonResponse | ErrorResponse | None:
     if response.status_code == 201:
         response_201 = ButtonResponse.from_dict(response.json())
 
         return response_201
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
@@ -55,7 +57,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ButtonResponse | Error]:
+) -> Response[ButtonResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +70,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ButtonCreate,
-) -> Response[ButtonResponse | Error]:
+) -> Response[ButtonResponse | ErrorResponse]:
     """Create a button
 
      Creates a Call Me Back button. The body takes the same fields as an update; `name` is required.
@@ -81,7 +83,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ButtonResponse | Error]
+        Response[ButtonResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -99,7 +101,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ButtonCreate,
-) -> ButtonResponse | Error | None:
+) -> ButtonResponse | ErrorResponse | None:
     """Create a button
 
      Creates a Call Me Back button. The body takes the same fields as an update; `name` is required.
@@ -112,7 +114,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ButtonResponse | Error
+        ButtonResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -125,7 +127,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ButtonCreate,
-) -> Response[ButtonResponse | Error]:
+) -> Response[ButtonResponse | ErrorResponse]:
     """Create a button
 
      Creates a Call Me Back button. The body takes the same fields as an update; `name` is required.
@@ -138,7 +140,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ButtonResponse | Error]
+        Response[ButtonResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -154,7 +156,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ButtonCreate,
-) -> ButtonResponse | Error | None:
+) -> ButtonResponse | ErrorResponse | None:
     """Create a button
 
      Creates a Call Me Back button. The body takes the same fields as an update; `name` is required.
@@ -167,7 +169,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ButtonResponse | Error
+        ButtonResponse | ErrorResponse
     """
 
     return (

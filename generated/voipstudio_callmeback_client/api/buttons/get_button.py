@@ -8,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.button_response import ButtonResponse
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...types import Response
 
 
@@ -26,24 +26,26 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ButtonResponse | Error | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ButtonResponse | ErrorResponse | None:
     if response.status_code == 200:
         response_200 = ButtonResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorResponse.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorResponse.from_dict(response.json())
 
         return response_404
 
@@ -55,7 +57,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ButtonResponse | Error]:
+) -> Response[ButtonResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +70,7 @@ def sync_detailed(
     id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ButtonResponse | Error]:
+) -> Response[ButtonResponse | ErrorResponse]:
     """Get a button
 
      Returns the Call Me Back button with the given id.
@@ -81,7 +83,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ButtonResponse | Error]
+        Response[ButtonResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -99,7 +101,7 @@ def sync(
     id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> ButtonResponse | Error | None:
+) -> ButtonResponse | ErrorResponse | None:
     """Get a button
 
      Returns the Call Me Back button with the given id.
@@ -112,7 +114,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ButtonResponse | Error
+        ButtonResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -125,7 +127,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ButtonResponse | Error]:
+) -> Response[ButtonResponse | ErrorResponse]:
     """Get a button
 
      Returns the Call Me Back button with the given id.
@@ -138,7 +140,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ButtonResponse | Error]
+        Response[ButtonResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -154,7 +156,7 @@ async def asyncio(
     id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> ButtonResponse | Error | None:
+) -> ButtonResponse | ErrorResponse | None:
     """Get a button
 
      Returns the Call Me Back button with the given id.
@@ -167,7 +169,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ButtonResponse | Error
+        ButtonResponse | ErrorResponse
     """
 
     return (

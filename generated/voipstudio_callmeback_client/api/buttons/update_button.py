@@ -9,7 +9,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.button_response import ButtonResponse
 from ...models.button_update import ButtonUpdate
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...types import Response
 
 
@@ -35,29 +35,31 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ButtonResponse | Error | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ButtonResponse | ErrorResponse | None:
     if response.status_code == 200:
         response_200 = ButtonResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorResponse.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorResponse.from_dict(response.json())
 
         return response_404
 
@@ -69,7 +71,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ButtonResponse | Error]:
+) -> Response[ButtonResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -83,7 +85,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ButtonUpdate,
-) -> Response[ButtonResponse | Error]:
+) -> Response[ButtonResponse | ErrorResponse]:
     """Update a button
 
      Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -91,14 +93,15 @@ def sync_detailed(
 
     Args:
         id (int):
-        body (ButtonUpdate): The fields to change in a button; fields left out keep their value.
+        body (ButtonUpdate): The fields to change in a button, at least one; fields left out keep
+            their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ButtonResponse | Error]
+        Response[ButtonResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -118,7 +121,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ButtonUpdate,
-) -> ButtonResponse | Error | None:
+) -> ButtonResponse | ErrorResponse | None:
     """Update a button
 
      Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -126,14 +129,15 @@ def sync(
 
     Args:
         id (int):
-        body (ButtonUpdate): The fields to change in a button; fields left out keep their value.
+        body (ButtonUpdate): The fields to change in a button, at least one; fields left out keep
+            their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ButtonResponse | Error
+        ButtonResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -148,7 +152,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ButtonUpdate,
-) -> Response[ButtonResponse | Error]:
+) -> Response[ButtonResponse | ErrorResponse]:
     """Update a button
 
      Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -156,14 +160,15 @@ async def asyncio_detailed(
 
     Args:
         id (int):
-        body (ButtonUpdate): The fields to change in a button; fields left out keep their value.
+        body (ButtonUpdate): The fields to change in a button, at least one; fields left out keep
+            their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ButtonResponse | Error]
+        Response[ButtonResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -181,7 +186,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ButtonUpdate,
-) -> ButtonResponse | Error | None:
+) -> ButtonResponse | ErrorResponse | None:
     """Update a button
 
      Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -189,14 +194,15 @@ async def asyncio(
 
     Args:
         id (int):
-        body (ButtonUpdate): The fields to change in a button; fields left out keep their value.
+        body (ButtonUpdate): The fields to change in a button, at least one; fields left out keep
+            their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ButtonResponse | Error
+        ButtonResponse | ErrorResponse
     """
 
     return (

@@ -7,14 +7,14 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.cdr_list import CdrList
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.sort_direction import SortDirection
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    page: int | Unset = 1,
+    page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
     sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
@@ -48,19 +48,21 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> CdrList | Error | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> CdrList | ErrorResponse | None:
     if response.status_code == 200:
         response_200 = CdrList.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
@@ -70,7 +72,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[CdrList | Error]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[CdrList | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -82,21 +86,22 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
+    page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
     sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
-) -> Response[CdrList | Error]:
+) -> Response[CdrList | ErrorResponse]:
     """List call detail records
 
      Returns one page of the call detail records of calls placed through
     Call Me Back widgets and the number of records that match the filter.
     Filter on `calldate` to select a period, for example
-    `[{"property":"calldate","operator":"gte","value":"2026-01-01 00:00:00"}]`.
+    `[{"property":"calldate","operator":"gte","value":"2026-01-01 00:00:00"}]`,
+    and sort on it with `sort=calldate`.
 
     Args:
-        page (int | Unset):  Default: 1.
+        page (int | Unset):
         limit (int | Unset):
         sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
@@ -107,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CdrList | Error]
+        Response[CdrList | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -128,21 +133,22 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
+    page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
     sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
-) -> CdrList | Error | None:
+) -> CdrList | ErrorResponse | None:
     """List call detail records
 
      Returns one page of the call detail records of calls placed through
     Call Me Back widgets and the number of records that match the filter.
     Filter on `calldate` to select a period, for example
-    `[{"property":"calldate","operator":"gte","value":"2026-01-01 00:00:00"}]`.
+    `[{"property":"calldate","operator":"gte","value":"2026-01-01 00:00:00"}]`,
+    and sort on it with `sort=calldate`.
 
     Args:
-        page (int | Unset):  Default: 1.
+        page (int | Unset):
         limit (int | Unset):
         sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
@@ -153,7 +159,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CdrList | Error
+        CdrList | ErrorResponse
     """
 
     return sync_detailed(
@@ -169,21 +175,22 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
+    page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
     sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
-) -> Response[CdrList | Error]:
+) -> Response[CdrList | ErrorResponse]:
     """List call detail records
 
      Returns one page of the call detail records of calls placed through
     Call Me Back widgets and the number of records that match the filter.
     Filter on `calldate` to select a period, for example
-    `[{"property":"calldate","operator":"gte","value":"2026-01-01 00:00:00"}]`.
+    `[{"property":"calldate","operator":"gte","value":"2026-01-01 00:00:00"}]`,
+    and sort on it with `sort=calldate`.
 
     Args:
-        page (int | Unset):  Default: 1.
+        page (int | Unset):
         limit (int | Unset):
         sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
@@ -194,7 +201,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CdrList | Error]
+        Response[CdrList | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -213,21 +220,22 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
+    page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
     sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
-) -> CdrList | Error | None:
+) -> CdrList | ErrorResponse | None:
     """List call detail records
 
      Returns one page of the call detail records of calls placed through
     Call Me Back widgets and the number of records that match the filter.
     Filter on `calldate` to select a period, for example
-    `[{"property":"calldate","operator":"gte","value":"2026-01-01 00:00:00"}]`.
+    `[{"property":"calldate","operator":"gte","value":"2026-01-01 00:00:00"}]`,
+    and sort on it with `sort=calldate`.
 
     Args:
-        page (int | Unset):  Default: 1.
+        page (int | Unset):
         limit (int | Unset):
         sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
@@ -238,7 +246,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CdrList | Error
+        CdrList | ErrorResponse
     """
 
     return (

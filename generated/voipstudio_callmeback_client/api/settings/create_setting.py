@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.setting_create import SettingCreate
 from ...models.setting_response import SettingResponse
 from ...types import Response
@@ -33,19 +33,19 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | SettingResponse | None:
+) -> ErrorResponse | SettingResponse | None:
     if response.status_code == 201:
         response_201 = SettingResponse.from_dict(response.json())
 
         return response_201
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
@@ -57,7 +57,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | SettingResponse]:
+) -> Response[ErrorResponse | SettingResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -70,7 +70,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: SettingCreate,
-) -> Response[Error | SettingResponse]:
+) -> Response[ErrorResponse | SettingResponse]:
     """Create widget settings
 
      Creates a Call Me Back settings resource. Only `name` is required; the service fills in defaults for
@@ -84,7 +84,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | SettingResponse]
+        Response[ErrorResponse | SettingResponse]
     """
 
     kwargs = _get_kwargs(
@@ -102,7 +102,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: SettingCreate,
-) -> Error | SettingResponse | None:
+) -> ErrorResponse | SettingResponse | None:
     """Create widget settings
 
      Creates a Call Me Back settings resource. Only `name` is required; the service fills in defaults for
@@ -116,7 +116,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | SettingResponse
+        ErrorResponse | SettingResponse
     """
 
     return sync_detailed(
@@ -129,7 +129,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: SettingCreate,
-) -> Response[Error | SettingResponse]:
+) -> Response[ErrorResponse | SettingResponse]:
     """Create widget settings
 
      Creates a Call Me Back settings resource. Only `name` is required; the service fills in defaults for
@@ -143,7 +143,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | SettingResponse]
+        Response[ErrorResponse | SettingResponse]
     """
 
     kwargs = _get_kwargs(
@@ -159,7 +159,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: SettingCreate,
-) -> Error | SettingResponse | None:
+) -> ErrorResponse | SettingResponse | None:
     """Create widget settings
 
      Creates a Call Me Back settings resource. Only `name` is required; the service fills in defaults for
@@ -173,7 +173,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | SettingResponse
+        ErrorResponse | SettingResponse
     """
 
     return (

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.setting_response import SettingResponse
 from ...types import Response
 
@@ -28,24 +28,24 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | SettingResponse | None:
+) -> ErrorResponse | SettingResponse | None:
     if response.status_code == 200:
         response_200 = SettingResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorResponse.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorResponse.from_dict(response.json())
 
         return response_404
 
@@ -57,7 +57,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | SettingResponse]:
+) -> Response[ErrorResponse | SettingResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -70,7 +70,7 @@ def sync_detailed(
     id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | SettingResponse]:
+) -> Response[ErrorResponse | SettingResponse]:
     """Get widget settings
 
      Returns the Call Me Back settings with the given id.
@@ -83,7 +83,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | SettingResponse]
+        Response[ErrorResponse | SettingResponse]
     """
 
     kwargs = _get_kwargs(
@@ -101,7 +101,7 @@ def sync(
     id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | SettingResponse | None:
+) -> ErrorResponse | SettingResponse | None:
     """Get widget settings
 
      Returns the Call Me Back settings with the given id.
@@ -114,7 +114,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | SettingResponse
+        ErrorResponse | SettingResponse
     """
 
     return sync_detailed(
@@ -127,7 +127,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | SettingResponse]:
+) -> Response[ErrorResponse | SettingResponse]:
     """Get widget settings
 
      Returns the Call Me Back settings with the given id.
@@ -140,7 +140,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | SettingResponse]
+        Response[ErrorResponse | SettingResponse]
     """
 
     kwargs = _get_kwargs(
@@ -156,7 +156,7 @@ async def asyncio(
     id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | SettingResponse | None:
+) -> ErrorResponse | SettingResponse | None:
     """Get widget settings
 
      Returns the Call Me Back settings with the given id.
@@ -169,7 +169,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | SettingResponse
+        ErrorResponse | SettingResponse
     """
 
     return (

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.setting_response import SettingResponse
 from ...models.setting_update import SettingUpdate
 from ...types import Response
@@ -37,29 +37,29 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | SettingResponse | None:
+) -> ErrorResponse | SettingResponse | None:
     if response.status_code == 200:
         response_200 = SettingResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorResponse.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorResponse.from_dict(response.json())
 
         return response_404
 
@@ -71,7 +71,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | SettingResponse]:
+) -> Response[ErrorResponse | SettingResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +85,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: SettingUpdate,
-) -> Response[Error | SettingResponse]:
+) -> Response[ErrorResponse | SettingResponse]:
     """Update widget settings
 
      Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -93,15 +93,15 @@ def sync_detailed(
 
     Args:
         id (int):
-        body (SettingUpdate): The fields to change in Call Me Back settings; fields left out keep
-            their value.
+        body (SettingUpdate): The fields to change in Call Me Back settings, at least one; fields
+            left out keep their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | SettingResponse]
+        Response[ErrorResponse | SettingResponse]
     """
 
     kwargs = _get_kwargs(
@@ -121,7 +121,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: SettingUpdate,
-) -> Error | SettingResponse | None:
+) -> ErrorResponse | SettingResponse | None:
     """Update widget settings
 
      Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -129,15 +129,15 @@ def sync(
 
     Args:
         id (int):
-        body (SettingUpdate): The fields to change in Call Me Back settings; fields left out keep
-            their value.
+        body (SettingUpdate): The fields to change in Call Me Back settings, at least one; fields
+            left out keep their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | SettingResponse
+        ErrorResponse | SettingResponse
     """
 
     return sync_detailed(
@@ -152,7 +152,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: SettingUpdate,
-) -> Response[Error | SettingResponse]:
+) -> Response[ErrorResponse | SettingResponse]:
     """Update widget settings
 
      Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -160,15 +160,15 @@ async def asyncio_detailed(
 
     Args:
         id (int):
-        body (SettingUpdate): The fields to change in Call Me Back settings; fields left out keep
-            their value.
+        body (SettingUpdate): The fields to change in Call Me Back settings, at least one; fields
+            left out keep their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | SettingResponse]
+        Response[ErrorResponse | SettingResponse]
     """
 
     kwargs = _get_kwargs(
@@ -186,7 +186,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: SettingUpdate,
-) -> Error | SettingResponse | None:
+) -> ErrorResponse | SettingResponse | None:
     """Update widget settings
 
      Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -194,15 +194,15 @@ async def asyncio(
 
     Args:
         id (int):
-        body (SettingUpdate): The fields to change in Call Me Back settings; fields left out keep
-            their value.
+        body (SettingUpdate): The fields to change in Call Me Back settings, at least one; fields
+            left out keep their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | SettingResponse
+        ErrorResponse | SettingResponse
     """
 
     return (

@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.sort_direction import SortDirection
 from ...models.visitor_list import VisitorList
 from ...types import UNSET, Response, Unset
@@ -14,7 +14,7 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    page: int | Unset = 1,
+    page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
     sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
@@ -48,19 +48,21 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | VisitorList | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorResponse | VisitorList | None:
     if response.status_code == 200:
         response_200 = VisitorList.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
@@ -70,7 +72,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | VisitorList]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorResponse | VisitorList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -82,19 +86,19 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
+    page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
     sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
-) -> Response[Error | VisitorList]:
+) -> Response[ErrorResponse | VisitorList]:
     """List visitors
 
      Returns one page of the website visitors who used a Call Me Back widget and the number that match
     the filter.
 
     Args:
-        page (int | Unset):  Default: 1.
+        page (int | Unset):
         limit (int | Unset):
         sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
@@ -105,7 +109,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | VisitorList]
+        Response[ErrorResponse | VisitorList]
     """
 
     kwargs = _get_kwargs(
@@ -126,19 +130,19 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
+    page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
     sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
-) -> Error | VisitorList | None:
+) -> ErrorResponse | VisitorList | None:
     """List visitors
 
      Returns one page of the website visitors who used a Call Me Back widget and the number that match
     the filter.
 
     Args:
-        page (int | Unset):  Default: 1.
+        page (int | Unset):
         limit (int | Unset):
         sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
@@ -149,7 +153,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | VisitorList
+        ErrorResponse | VisitorList
     """
 
     return sync_detailed(
@@ -165,19 +169,19 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
+    page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
     sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
-) -> Response[Error | VisitorList]:
+) -> Response[ErrorResponse | VisitorList]:
     """List visitors
 
      Returns one page of the website visitors who used a Call Me Back widget and the number that match
     the filter.
 
     Args:
-        page (int | Unset):  Default: 1.
+        page (int | Unset):
         limit (int | Unset):
         sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
@@ -188,7 +192,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | VisitorList]
+        Response[ErrorResponse | VisitorList]
     """
 
     kwargs = _get_kwargs(
@@ -207,19 +211,19 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
+    page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
     sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
-) -> Error | VisitorList | None:
+) -> ErrorResponse | VisitorList | None:
     """List visitors
 
      Returns one page of the website visitors who used a Call Me Back widget and the number that match
     the filter.
 
     Args:
-        page (int | Unset):  Default: 1.
+        page (int | Unset):
         limit (int | Unset):
         sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
@@ -230,7 +234,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | VisitorList
+        ErrorResponse | VisitorList
     """
 
     return (
