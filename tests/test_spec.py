@@ -104,6 +104,27 @@ class TestAgainstReferencePage:
             if path.endswith("{id}"):
                 assert {403, 404} <= codes, (method, path)
 
+    def test_every_body_can_be_refused_as_too_large(self, spec: dict[str, Any]) -> None:
+        """Every operation that takes a body declares 413."""
+        for key, op in operations(spec).items():
+            assert ("requestBody" in op) == (413 in statuses(op)), key
+
+    def test_integers_carry_explicit_bounds(self, spec: dict[str, Any]) -> None:
+        """Every int32/int64 schema states its maximum, which validators enforce where they ignore formats."""
+
+        def integers(node: Any) -> list[dict[str, Any]]:
+            if isinstance(node, list):
+                return [found for value in node for found in integers(value)]
+            if not isinstance(node, dict):
+                return []
+            own = [node] if node.get("format") in ("int32", "int64") else []
+            return own + [found for value in node.values() for found in integers(value)]
+
+        found = integers(spec)
+        assert found
+        for schema in found:
+            assert schema["maximum"] <= {"int32": 2**31 - 1, "int64": 2**63 - 1}[schema["format"]], schema
+
     def test_success_code_matches_the_page_example(self, spec: dict[str, Any], page: list[DocumentedOperation]) -> None:
         """The single success code of each operation is the one the page's example response shows."""
         ops = operations(spec)
