@@ -1,0 +1,34 @@
+"""A stateful stand-in for VoIPstudio's Call Me Back API, implementing openapi.yaml.
+
+Run it with ``voipstudio-callmeback-sandbox`` (installed with the ``[sandbox]``
+extra), or build the ASGI application yourself::
+
+    from voipstudio_callmeback_sandbox import SandboxConfig, Store, create_app
+
+    config = SandboxConfig(db=":memory:")
+    app = create_app(config, Store(config.db))
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+from ._config import DEMO_ACCOUNT, SandboxConfig
+from ._store import Account, Store
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+__all__ = ["DEMO_ACCOUNT", "Account", "SandboxConfig", "Store", "create_app"]
+
+
+def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
+    """The sandbox as an ASGI application (needs the ``[sandbox]`` extra)."""
+    with warnings.catch_warnings():
+        # connexion imports starlette.testclient, which warns on import that it would
+        # rather use httpx2; the sandbox does not use the test client.
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`", category=UserWarning)
+        from ._app import create_app as build
+
+    return build(config, store)

@@ -1,0 +1,40 @@
+"""How a sandbox is set up: the demo account and the settings of the command line."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ._store import Account
+
+MAX_BODY_BYTES = 1024 * 1024
+
+DEMO_ACCOUNT = Account(
+    user_id=123456,
+    email="demo@example.com",
+    password="demo",  # noqa: S106 - the documented demo password of a local sandbox
+    api_key="5f1d4c2a9b8e7d6c5b4a39281706f5e4d3c2b1a0",
+)
+
+
+@dataclass
+class SandboxConfig:
+    """How a sandbox is set up. The defaults are those of the command line."""
+
+    db: str = "voipstudio-callmeback-sandbox.db"
+    accounts: Sequence[Account] = ()
+    token_ttl: float = 1800.0
+    cdrs_per_account: int = 2600
+    clock: Callable[[], float] = time.time
+    # Added to every request before it is handled, to imitate a distant service.
+    latency: float = 0.0
+    # Validate every response against the spec too (tests turn this on).
+    validate_responses: bool = False
+    max_body_bytes: int = MAX_BODY_BYTES
+    all_accounts: list[Account] = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_id = {DEMO_ACCOUNT.user_id: DEMO_ACCOUNT}
+        by_id.update({account.user_id: account for account in self.accounts})
+        self.all_accounts = list(by_id.values())
