@@ -49,8 +49,8 @@ def test_generated_package_passes_mypy_strict() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_wheel_holds_the_typed_package(tmp_path: Path) -> None:
-    """The built wheel installs voipstudio_callmeback_client with py.typed and every module, and nothing else."""
+def test_wheel_holds_the_typed_packages_and_the_spec(tmp_path: Path) -> None:
+    """The wheel installs the client and the sandbox with py.typed and every module, the spec beside the sandbox."""
     subprocess.run(
         [
             sys.executable,
@@ -70,11 +70,18 @@ def test_wheel_holds_the_typed_package(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("voipstudio_callmeback-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     packaged = {name for name in names if not name.startswith("voipstudio_callmeback-")}
-    source = ROOT / "generated"
-    expected = {
-        str(path.relative_to(source))
-        for path in (source / "voipstudio_callmeback_client").rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
-    }
+    expected = {"voipstudio_callmeback_sandbox/openapi.yaml"}
+    for folder, package in (
+        ("generated", "voipstudio_callmeback_client"),
+        ("sandbox", "voipstudio_callmeback_sandbox"),
+    ):
+        expected |= {
+            str(path.relative_to(ROOT / folder))
+            for path in (ROOT / folder / package).rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        }
     assert packaged == expected
-    assert "voipstudio_callmeback_client/py.typed" in packaged
+    assert {"voipstudio_callmeback_client/py.typed", "voipstudio_callmeback_sandbox/py.typed"} <= packaged
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
+    assert "Provides-Extra: sandbox" in metadata
+    assert "Requires-Dist: connexion[uvicorn]<4,>=3.1; extra == 'sandbox'" in metadata

@@ -129,7 +129,7 @@ class TestBadInput:
         document = load_spec()
         del document["paths"]["/callmeback/cdrs"]["get"]["responses"]
         spec = self.write_spec(tmp_path, yaml.safe_dump(document))
-        self.assert_refused(spec, out, capsys, "'responses' is a required property")
+        self.assert_refused(spec, out, capsys, 'responses" is a required property at paths//callmeback/cdrs/get')
 
     def test_unparseable_yaml_is_refused(self, tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A YAML syntax error: a clear message, exit 2, generated/ untouched."""

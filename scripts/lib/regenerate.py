@@ -107,7 +107,9 @@ def validate_spec(spec: Path) -> None:
         validate(document)
     except OpenAPIValidationError as exc:
         where = "/".join(str(part) for part in exc.path) or "(document root)"
-        raise RegenerateError(f"{spec} is not valid OpenAPI: {exc.message} at {where}") from exc
+        # The message's first line says what is wrong; the rest dumps the schema and instance.
+        reason = exc.message.strip().splitlines()[0]
+        raise RegenerateError(f"{spec} is not valid OpenAPI: {reason} at {where}") from exc
 
 
 def run(command: list[str], cwd: Path, what: str) -> None:
