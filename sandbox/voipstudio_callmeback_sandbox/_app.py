@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -71,6 +72,17 @@ def error_response(
     )
 
 
+class InvalidBody(ValueError):
+    """A body that is JSON and matches the schema but holds what JSON cannot carry."""
+
+
+def reject_non_finite(body: Mapping[str, Any]) -> None:
+    """NaN and Infinity are not JSON numbers, though Python's parser lets them through."""
+    for name, value in body.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidBody(f"{name}: {value} is not a JSON number")
+
+
 def same_secret(given: str, expected: str) -> bool:
     """Compare secrets in constant time; any text, not only ASCII, may be sent."""
     return secrets.compare_digest(given.encode(), expected.encode())
@@ -109,7 +121,7 @@ class Handlers:
         return {"sub": user_id} if user_id is not None else None
 
     def basic_info(self, username: str, password: str, required_scopes: Any = None) -> dict[str, Any] | None:
-        if not username.isdigit():
+        if not POSITIVE_ID.fullmatch(username):
             return None
         account = self.store.account_by_id(int(username))
         if account is None:
@@ -149,12 +161,14 @@ class Handlers:
     # --- settings and buttons -------------------------------------------------------------
 
     def createSetting(self, user: int, body: dict[str, Any]) -> tuple[Any, int]:
+        reject_non_finite(body)
         return {"data": self.store.create("settings", user, body), "links": {}}, 201
 
     def getSetting(self, user: int, id_: int) -> tuple[Any, int]:
         return {"data": self.store.get("settings", user, id_), "links": {}}, 200
 
     def updateSetting(self, user: int, id_: int, body: dict[str, Any]) -> tuple[Any, int]:
+        reject_non_finite(body)
         return {"data": self.store.update("settings", user, id_, body), "links": {}}, 200
 
     def deleteSetting(self, user: int, id_: int) -> tuple[Any, int]:
@@ -243,8 +257,10 @@ def store_error_handler(_request: ConnexionRequest, exc: Exception) -> Connexion
 
 
 def undecodable_body_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    """A body that is not UTF-8 cannot be JSON."""
-    return error_response(400, None, [{"message": "The body is not valid UTF-8 JSON."}])
+    """A body that is not UTF-8 cannot be JSON; a lone surrogate (`"\\ud800"`) is no Unicode text."""
+    if isinstance(exc, InvalidBody):
+        return error_response(400, None, [{"message": str(exc)}])
+    return error_response(400, None, [{"message": "The request holds text that is not valid Unicode (UTF-8)."}])
 
 
 def server_error_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -269,7 +285,8 @@ class Latency:
 
 
 class BodyLimit:
-    """Answer 413 to a request body over the limit before anything reads it."""
+    """Answer 413 to a request body over the limit, and 400 to a body with no media type,
+    before connexion reads it."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -279,9 +296,15 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._too_large(send)
+            await self._refuse(send, 413, error_body(413))
+            return
+        if scope["method"] in ("POST", "PUT", "PATCH") and b"content-type" not in headers:
+            # connexion fails on a body without a media type; the service documents 400.
+            body = error_body(400, None, [{"message": "The body must be JSON (Content-Type: application/json)."}])
+            await self._refuse(send, 400, body)
             return
         chunks: list[bytes] = []
         size = 0
@@ -294,7 +317,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await self._too_large(send)
+                await self._refuse(send, 413, error_body(413))
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -303,12 +326,12 @@ class BodyLimit:
         )
 
     @staticmethod
-    async def _too_large(send: Send) -> None:
-        body = json.dumps(error_body(413)).encode()
+    async def _refuse(send: Send, status: int, error: dict[str, Any]) -> None:
+        body = json.dumps(error).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
             }
         )
@@ -371,7 +394,8 @@ def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
     app.add_error_handler(HTTPException, handle_problem)
     for error in (NotFound, AccessDenied, FiltrationError, SortError):
         app.add_error_handler(error, store_error_handler)
-    app.add_error_handler(UnicodeDecodeError, undecodable_body_handler)
+    for unreadable in (UnicodeDecodeError, UnicodeEncodeError, InvalidBody):
+        app.add_error_handler(unreadable, undecodable_body_handler)
     app.add_error_handler(Exception, server_error_handler)
     asgi: ASGIApp = BodyLimit(app, config.max_body_bytes)
     return Latency(asgi, config.latency) if config.latency else asgi

@@ -9,6 +9,7 @@ never leaves it half-written; `:memory:` serves tests.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import sqlite3
 import threading
@@ -233,6 +234,10 @@ def parse_filter(raw: str | None, resource: Resource) -> list[tuple[str, str, An
             raise FiltrationError(f"unknown operator {operator!r}")
         if isinstance(value, bool):
             value = int(value)
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise FiltrationError("a filter number must fit in 64 bits")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise FiltrationError("a filter number must be finite")
         if value is not None and not isinstance(value, int | float | str):
             raise FiltrationError("a filter value must be a string, a number, a boolean or null")
         if value is None and operator != "eq":
