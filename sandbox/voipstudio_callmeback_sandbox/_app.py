@@ -288,9 +288,10 @@ class BodyLimit:
     """Answer 413 to a request body over the limit, and 400 to a body with no media type,
     before connexion reads it."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, routes: Routes) -> None:
         self.app = app
         self.limit = limit
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -301,7 +302,7 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await self._refuse(send, 413, error_body(413))
             return
-        if scope["method"] in ("POST", "PUT", "PATCH") and b"content-type" not in headers:
+        if b"content-type" not in headers and self._takes_body(scope["method"], scope["path"]):
             # connexion fails on a body without a media type; the service documents 400.
             body = error_body(400, None, [{"message": "The body must be JSON (Content-Type: application/json)."}])
             await self._refuse(send, 400, body)
@@ -324,6 +325,11 @@ class BodyLimit:
         await self.app(
             scope, _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}], receive), send
         )
+
+    def _takes_body(self, method: str, path: str) -> bool:
+        """Whether the spec declares this method on this path, with a body (the writes do)."""
+        route = self.routes.match(path)
+        return route is not None and method in route[0] and method in ("POST", "PUT", "PATCH")
 
     @staticmethod
     async def _refuse(send: Send, status: int, error: dict[str, Any]) -> None:
@@ -389,7 +395,8 @@ def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
             pythonic_params=True,
             swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=True),
         )
-    handle_problem = problem_handler(Routes(spec))
+    routes = Routes(spec)
+    handle_problem = problem_handler(routes)
     app.add_error_handler(ProblemException, handle_problem)
     app.add_error_handler(HTTPException, handle_problem)
     for error in (NotFound, AccessDenied, FiltrationError, SortError):
@@ -397,5 +404,5 @@ def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
     for unreadable in (UnicodeDecodeError, UnicodeEncodeError, InvalidBody):
         app.add_error_handler(unreadable, undecodable_body_handler)
     app.add_error_handler(Exception, server_error_handler)
-    asgi: ASGIApp = BodyLimit(app, config.max_body_bytes)
+    asgi: ASGIApp = BodyLimit(app, config.max_body_bytes, routes)
     return Latency(asgi, config.latency) if config.latency else asgi
