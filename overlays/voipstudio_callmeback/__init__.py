@@ -1,0 +1,76 @@
+"""voipstudio_callmeback: the client of VoIPstudio's Call Me Back API that applications import.
+
+    from voipstudio_callmeback import CallMeBack, Filter, NotFoundError
+
+    with CallMeBack.from_env() as cmb:
+        setting = cmb.settings.create(name="Shop", floating_icon=True)
+        for cdr in cmb.cdrs.list(filter=[Filter("calldate", "gte", "2026-01-01 00:00:00")]):
+            ...
+
+Errors, one tree under CallMeBackError:
+
+    CallMeBackError
+    ├── APIConnectionError          the service could not be reached, or the connection broke
+    │   └── APITimeoutError         ... or did not answer in time
+    ├── APIStatusError              the service answered with an error status
+    │   ├── BadRequestError         400 (.errors lists the service's details)
+    │   ├── AuthenticationError     401
+    │   ├── PermissionDeniedError   403
+    │   ├── NotFoundError           404
+    │   ├── RateLimitError          429
+    │   └── InternalServerError     5xx
+    └── UnexpectedResponseError     a success status whose body does not match the spec
+
+The models are the generated package's attrs classes (voipstudio_callmeback_client.models).
+"""
+
+from voipstudio_callmeback_client.models import Button, Cdr, Setting, Visitor, Website
+
+from ._base import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._client import AsyncCallMeBack, CallMeBack
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CallMeBackError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnexpectedResponseError,
+)
+from ._filters import Filter
+from ._pagination import AsyncPaginator, Page, SyncPaginator
+from ._timestamps import format_timestamp, parse_timestamp
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncCallMeBack",
+    "AsyncPaginator",
+    "AuthenticationError",
+    "BadRequestError",
+    "Button",
+    "CallMeBack",
+    "CallMeBackError",
+    "Cdr",
+    "Filter",
+    "InternalServerError",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Setting",
+    "SyncPaginator",
+    "UnexpectedResponseError",
+    "Visitor",
+    "Website",
+    "format_timestamp",
+    "parse_timestamp",
+]

@@ -1,0 +1,176 @@
+"""What the sync and async clients share: configuration, retry policy, response handling, logging."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import httpx
+from httpx_retries import Retry
+
+from ._auth import Credentials, check_transport_security
+from ._exceptions import APIConnectionError, APITimeoutError, UnexpectedResponseError, status_error
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT"]
+
+DEFAULT_BASE_URL = "https://l7api.com/v1.1/voipstudio"
+# A request may take 30 s in all (the service's largest pages, 5,000 CDRs, come in well
+# under that); connecting may take 10 s.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+RETRY_STATUSES = (408, 429, 502, 503, 504)
+RETRY_METHODS = ("GET", "PATCH", "DELETE")
+BACKOFF_FACTOR = 0.5  # 0.5 s, 1 s, 2 s ... each with full jitter
+MAX_RETRY_WAIT = 60.0  # also caps Retry-After
+# Errors after which a request cannot have reached the service, so even POST is retried.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+logger = logging.getLogger("voipstudio_callmeback")
+
+T = TypeVar("T")
+
+
+class Model(Protocol):
+    """A generated attrs model."""
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Any) -> T: ...
+
+
+def setup_logging() -> None:
+    """VOIPSTUDIO_LOG=debug (or info) prints one line per request to stderr."""
+    level = os.environ.get("VOIPSTUDIO_LOG", "").lower()
+    if level in ("debug", "info") and not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+
+
+def retry_policy(max_retries: int) -> Retry:
+    """The policy for one request: which answers are retried and how long to wait (httpx-retries)."""
+    if max_retries < 0:
+        raise ValueError("max_retries must be 0 or more")
+    return Retry(
+        total=max_retries,
+        allowed_methods=RETRY_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=BACKOFF_FACTOR,
+        backoff_jitter=1.0,
+        max_backoff_wait=MAX_RETRY_WAIT,
+        respect_retry_after_header=True,
+    )
+
+
+def may_retry_error(retry: Retry, method: str, error: Exception) -> bool:
+    if retry.is_exhausted():
+        return False
+    if isinstance(error, NOT_SENT):
+        return True
+    return retry.is_retryable_method(method) and isinstance(error, MAYBE_SENT)
+
+
+def may_retry_response(retry: Retry, method: str, response: httpx.Response) -> bool:
+    return (
+        not retry.is_exhausted()
+        and retry.is_retryable_method(method)
+        and retry.is_retryable_status_code(response.status_code)
+    )
+
+
+def connection_error(error: Exception, method: str, url: str) -> APIConnectionError:
+    kind = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
+    reason = str(error) or type(error).__name__
+    return kind(f"{method} {httpx.URL(url).path}: {reason}", method=method, url=url)
+
+
+def log_request(method: str, url: str, outcome: str, started: float, retries: int) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        elapsed = (time.monotonic() - started) * 1000
+        logger.debug("%s %s %s %.1fms retries=%d", method, httpx.URL(url).path, outcome, elapsed, retries)
+
+
+def _check_status(response: httpx.Response, expected_status: int) -> None:
+    if response.status_code == expected_status:
+        return
+    if response.is_success:
+        raise UnexpectedResponseError(
+            f"{response.request.method} {response.request.url.path}: expected {expected_status}, "
+            f"got {response.status_code}",
+            response=response,
+        )
+    raise status_error(response)
+
+
+def parse_empty(response: httpx.Response, expected_status: int) -> None:
+    """Nothing, for the expected status (204); a typed error for anything else."""
+    _check_status(response, expected_status)
+
+
+def parse(response: httpx.Response, expected_status: int, model: type[T]) -> T:
+    """The model of a successful answer; a typed error for anything else."""
+    _check_status(response, expected_status)
+    request = response.request
+    content_type = response.headers.get("content-type", "")
+    if not content_type.startswith("application/json"):
+        found = content_type or "no content type"
+        raise UnexpectedResponseError(
+            f"{request.method} {request.url.path}: expected JSON, got {found}", response=response
+        )
+    try:
+        return model.from_dict(response.json())  # type: ignore[attr-defined, no-any-return]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UnexpectedResponseError(
+            f"{request.method} {request.url.path}: the body does not match the spec ({type(exc).__name__}: {exc})",
+            response=response,
+        ) from None
+
+
+@dataclass
+class Login:
+    """What a client made by login() needs to log in again when its session expires."""
+
+    email: str
+    password: str
+    otp: str | Callable[[], str] | None
+
+    def __repr__(self) -> str:
+        return f"Login(email={self.email!r})"
+
+
+class ClientConfig:
+    """Configuration shared by the sync and async clients."""
+
+    def __init__(
+        self,
+        *,
+        credentials: Credentials,
+        base_url: str,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int,
+        allow_insecure_http: bool,
+    ) -> None:
+        self.base_url = str(check_transport_security(base_url, allow_insecure_http=allow_insecure_http)).rstrip("/")
+        self.credentials = credentials
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) or timeout is None else httpx.Timeout(timeout)
+        self.max_retries = max_retries
+        retry_policy(max_retries)  # validates max_retries now rather than at the first request
+        self.allow_insecure_http = allow_insecure_http
+
+
+def env_credentials() -> tuple[Credentials, str]:
+    """Credentials and base URL from VOIPSTUDIO_API_TOKEN, or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY."""
+    token = os.environ.get("VOIPSTUDIO_API_TOKEN")
+    user_id = os.environ.get("VOIPSTUDIO_USER_ID")
+    api_key = os.environ.get("VOIPSTUDIO_API_KEY")
+    base_url = os.environ.get("VOIPSTUDIO_BASE_URL", DEFAULT_BASE_URL)
+    if token:
+        return Credentials(token=token), base_url
+    if user_id and api_key:
+        return Credentials(user_id=user_id, api_key=api_key), base_url
+    raise ValueError("set VOIPSTUDIO_API_TOKEN, or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY")

@@ -1,0 +1,351 @@
+"""The clients: CallMeBack (sync) and AsyncCallMeBack."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+from voipstudio_callmeback_client.api.authentication import log_in, verify_two_factor_code
+from voipstudio_callmeback_client.models import LoginRequest, LoginSuccess, TwoFactorChallenge, TwoFactorRequest
+
+from ._auth import CredentialAuth, Credentials
+from ._base import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ClientConfig,
+    Login,
+    connection_error,
+    env_credentials,
+    log_request,
+    may_retry_error,
+    may_retry_response,
+    parse,
+    parse_empty,
+    retry_policy,
+    setup_logging,
+)
+from ._exceptions import AuthenticationError
+from ._resources import (
+    AsyncButtons,
+    AsyncCdrs,
+    AsyncSettings,
+    AsyncVisitors,
+    AsyncWebsites,
+    Buttons,
+    Cdrs,
+    Settings,
+    Visitors,
+    Websites,
+)
+
+T = TypeVar("T")
+OTP = str | Callable[[], str] | Callable[[], Awaitable[str]]
+
+
+def _login_kwargs(login: Login) -> dict[str, Any]:
+    kwargs: dict[str, Any] = log_in._get_kwargs(body=LoginRequest(email=login.email, password=login.password))
+    return kwargs
+
+
+def _two_factor_kwargs(code: str, challenge: TwoFactorChallenge) -> dict[str, Any]:
+    kwargs: dict[str, Any] = verify_two_factor_code._get_kwargs(body=TwoFactorRequest(code=code, nonce=challenge.nonce))
+    return kwargs
+
+
+def _two_factor_required(response: httpx.Response) -> AuthenticationError:
+    return AuthenticationError("two-factor code required: pass otp= to login()", response=response)
+
+
+class CallMeBack:
+    """A client of the Call Me Back API.
+
+    `CallMeBack(token=...)` sends a session token (X-Auth-Token); `CallMeBack(user_id=...,
+    api_key=...)` sends HTTP Basic. `CallMeBack.from_env()` reads VOIPSTUDIO_API_TOKEN, or
+    VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY, and VOIPSTUDIO_BASE_URL; `CallMeBack.login()`
+    logs in with an email address and password. One connection pool serves every request;
+    close the client (or use it as a context manager) when done.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        user_id: int | str | None = None,
+        api_key: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        setup_logging()
+        credentials = Credentials(token=token, user_id=None if user_id is None else str(user_id), api_key=api_key)
+        self._config = ClientConfig(
+            credentials=credentials,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._auth = CredentialAuth(credentials)
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client()
+        self._login: Login | None = None
+        self.settings = Settings(self)
+        self.buttons = Buttons(self)
+        self.websites = Websites(self)
+        self.cdrs = Cdrs(self)
+        self.visitors = Visitors(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._config.base_url!r}, credentials={self._auth.credentials})"
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Self:
+        """A client with the credentials and base URL of the environment (see the class docstring)."""
+        credentials, base_url = env_credentials()
+        kwargs.setdefault("base_url", base_url)
+        return cls(token=credentials.token, user_id=credentials.user_id, api_key=credentials.api_key, **kwargs)
+
+    @classmethod
+    def login(
+        cls,
+        email: str,
+        password: str,
+        *,
+        otp: str | Callable[[], str] | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        **kwargs: Any,
+    ) -> Self:
+        """Log in and return a client with the session token; `otp` answers a two-factor challenge.
+
+        `otp` is the code, or a callable that returns it (called only when the account asks
+        for one). When the session expires, the client logs in again once by itself.
+        """
+        login = Login(email=email, password=password, otp=otp)
+        placeholder = Credentials(token="pending-login")  # noqa: S106 - replaced before any request
+        client = cls(token=placeholder.token, base_url=base_url, **kwargs)
+        try:
+            client._log_in(login)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def _log_in(self, login: Login) -> None:
+        """Exchange the login for a session token and send it from now on."""
+        response = self._send(_login_kwargs(login), authenticated=False)
+        if response.status_code == 202:
+            challenge = parse(response, 202, TwoFactorChallenge)
+            if login.otp is None:
+                raise _two_factor_required(response)
+            code = login.otp() if callable(login.otp) else login.otp
+            response = self._send(_two_factor_kwargs(str(code), challenge), authenticated=False)
+        success = parse(response, 200, LoginSuccess)
+        self._auth.credentials = Credentials(token=success.user_token)
+        self._login = login
+
+    def _send(self, kwargs: dict[str, Any], *, authenticated: bool = True) -> httpx.Response:
+        method = str(kwargs["method"]).upper()
+        url = self._config.base_url + kwargs["url"]
+        retry = retry_policy(self._config.max_retries)
+        started = time.monotonic()
+        while True:
+            try:
+                response = self._http.request(
+                    method,
+                    url,
+                    params=kwargs.get("params"),
+                    json=kwargs.get("json"),
+                    headers=kwargs.get("headers"),
+                    auth=self._auth if authenticated else None,
+                    timeout=self._config.timeout,
+                )
+            except httpx.TransportError as exc:
+                if may_retry_error(retry, method, exc):
+                    retry = retry.increment()
+                    retry.sleep(exc)
+                    continue
+                log_request(method, url, type(exc).__name__, started, retry.attempts_made)
+                raise connection_error(exc, method, url) from None
+            if may_retry_response(retry, method, response):
+                response.close()
+                retry = retry.increment()
+                retry.sleep(response)
+                continue
+            log_request(method, url, str(response.status_code), started, retry.attempts_made)
+            return response
+
+    def _call(self, kwargs: dict[str, Any], expected_status: int, model: type[T]) -> T:
+        return parse(self._answer(kwargs), expected_status, model)
+
+    def _call_empty(self, kwargs: dict[str, Any], expected_status: int) -> None:
+        parse_empty(self._answer(kwargs), expected_status)
+
+    def _answer(self, kwargs: dict[str, Any]) -> httpx.Response:
+        response = self._send(kwargs)
+        if response.status_code == 401 and self._login is not None:
+            # The session expired: log in once more and repeat the request.
+            self._log_in(self._login)
+            response = self._send(kwargs)
+        return response
+
+    def close(self) -> None:
+        """Close the connection pool (not an http_client you passed in)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncCallMeBack:
+    """The asyncio form of CallMeBack: the same constructor, `async with`, `await`, `async for`."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        user_id: int | str | None = None,
+        api_key: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        setup_logging()
+        credentials = Credentials(token=token, user_id=None if user_id is None else str(user_id), api_key=api_key)
+        self._config = ClientConfig(
+            credentials=credentials,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._auth = CredentialAuth(credentials)
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.AsyncClient()
+        self._login: Login | None = None
+        self.settings = AsyncSettings(self)
+        self.buttons = AsyncButtons(self)
+        self.websites = AsyncWebsites(self)
+        self.cdrs = AsyncCdrs(self)
+        self.visitors = AsyncVisitors(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._config.base_url!r}, credentials={self._auth.credentials})"
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Self:
+        credentials, base_url = env_credentials()
+        kwargs.setdefault("base_url", base_url)
+        return cls(token=credentials.token, user_id=credentials.user_id, api_key=credentials.api_key, **kwargs)
+
+    @classmethod
+    async def login(
+        cls,
+        email: str,
+        password: str,
+        *,
+        otp: OTP | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        **kwargs: Any,
+    ) -> Self:
+        """Log in and return a client with the session token; `otp` may also be an async callable."""
+        login = Login(email=email, password=password, otp=otp)  # type: ignore[arg-type]
+        client = cls(token="pending-login", base_url=base_url, **kwargs)  # noqa: S106 - replaced before any request
+        try:
+            await client._log_in(login)
+        except BaseException:
+            await client.close()
+            raise
+        return client
+
+    async def _log_in(self, login: Login) -> None:
+        response = await self._send(_login_kwargs(login), authenticated=False)
+        if response.status_code == 202:
+            challenge = parse(response, 202, TwoFactorChallenge)
+            if login.otp is None:
+                raise _two_factor_required(response)
+            code: Any = login.otp() if callable(login.otp) else login.otp
+            if inspect.isawaitable(code):
+                code = await code
+            response = await self._send(_two_factor_kwargs(str(code), challenge), authenticated=False)
+        success = parse(response, 200, LoginSuccess)
+        self._auth.credentials = Credentials(token=success.user_token)
+        self._login = login
+
+    async def _send(self, kwargs: dict[str, Any], *, authenticated: bool = True) -> httpx.Response:
+        method = str(kwargs["method"]).upper()
+        url = self._config.base_url + kwargs["url"]
+        retry = retry_policy(self._config.max_retries)
+        started = time.monotonic()
+        while True:
+            try:
+                response = await self._http.request(
+                    method,
+                    url,
+                    params=kwargs.get("params"),
+                    json=kwargs.get("json"),
+                    headers=kwargs.get("headers"),
+                    auth=self._auth if authenticated else None,
+                    timeout=self._config.timeout,
+                )
+            except httpx.TransportError as exc:
+                if may_retry_error(retry, method, exc):
+                    retry = retry.increment()
+                    await retry.asleep(exc)
+                    continue
+                log_request(method, url, type(exc).__name__, started, retry.attempts_made)
+                raise connection_error(exc, method, url) from None
+            if may_retry_response(retry, method, response):
+                await response.aclose()
+                retry = retry.increment()
+                await retry.asleep(response)
+                continue
+            log_request(method, url, str(response.status_code), started, retry.attempts_made)
+            return response
+
+    async def _call(self, kwargs: dict[str, Any], expected_status: int, model: type[T]) -> T:
+        return parse(await self._answer(kwargs), expected_status, model)
+
+    async def _call_empty(self, kwargs: dict[str, Any], expected_status: int) -> None:
+        parse_empty(await self._answer(kwargs), expected_status)
+
+    async def _answer(self, kwargs: dict[str, Any]) -> httpx.Response:
+        response = await self._send(kwargs)
+        if response.status_code == 401 and self._login is not None:
+            await self._log_in(self._login)
+            response = await self._send(kwargs)
+        return response
+
+    async def close(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self.close()
