@@ -20,11 +20,11 @@ def test_demo_tours_the_api_on_a_sandbox_of_its_own() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     for line in (
-        "logged in as user 123456",
+        "logged in: CallMeBack(",
         "Created settings",
         "Updated settings",
-        "HTTP 204",
-        "Reading it again: HTTP 404",
+        "Deleted settings",
+        "Reading it again: 404 Resource not found",
         "Call detail records of March 2026, 200 a page:",
         "sandbox stopped",
     ):
