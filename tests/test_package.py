@@ -73,6 +73,7 @@ def test_wheel_holds_the_typed_packages_and_the_spec(tmp_path: Path) -> None:
     expected = {"voipstudio_callmeback_sandbox/openapi.yaml"}
     for folder, package in (
         ("generated", "voipstudio_callmeback_client"),
+        ("overlays", "voipstudio_callmeback"),
         ("sandbox", "voipstudio_callmeback_sandbox"),
     ):
         expected |= {
@@ -81,7 +82,11 @@ def test_wheel_holds_the_typed_packages_and_the_spec(tmp_path: Path) -> None:
             if path.is_file() and "__pycache__" not in path.parts
         }
     assert packaged == expected
-    assert {"voipstudio_callmeback_client/py.typed", "voipstudio_callmeback_sandbox/py.typed"} <= packaged
+    assert {
+        "voipstudio_callmeback_client/py.typed",
+        "voipstudio_callmeback/py.typed",
+        "voipstudio_callmeback_sandbox/py.typed",
+    } <= packaged
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "Provides-Extra: sandbox" in metadata
     assert "Requires-Dist: connexion[uvicorn]<4,>=3.1; extra == 'sandbox'" in metadata
