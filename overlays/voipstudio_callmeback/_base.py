@@ -24,7 +24,9 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 RETRY_STATUSES = (408, 429, 502, 503, 504)
 RETRY_METHODS = ("GET", "PATCH", "DELETE")
-BACKOFF_FACTOR = 0.5  # 0.5 s, 1 s, 2 s ... each with full jitter
+# httpx-retries waits factor * 2**n before retry n (n from 1): at most 0.5 s, 1 s, 2 s ...,
+# each with full jitter.
+BACKOFF_FACTOR = 0.25
 MAX_RETRY_WAIT = 60.0  # also caps Retry-After
 # Errors after which a request cannot have reached the service, so even POST is retried.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
