@@ -103,7 +103,10 @@ class CallMeBack:
         self.visitors = Visitors(self)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._config.base_url!r}, credentials={self._auth.credentials})"
+        config, auth = getattr(self, "_config", None), getattr(self, "_auth", None)
+        if config is None or auth is None:  # the constructor refused its arguments
+            return f"{type(self).__name__}(<not configured>)"
+        return f"{type(self).__name__}(base_url={config.base_url!r}, credentials={auth.credentials})"
 
     @property
     def base_url(self) -> str:
@@ -248,7 +251,10 @@ class AsyncCallMeBack:
         self.visitors = AsyncVisitors(self)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._config.base_url!r}, credentials={self._auth.credentials})"
+        config, auth = getattr(self, "_config", None), getattr(self, "_auth", None)
+        if config is None or auth is None:  # the constructor refused its arguments
+            return f"{type(self).__name__}(<not configured>)"
+        return f"{type(self).__name__}(base_url={config.base_url!r}, credentials={auth.credentials})"
 
     @property
     def base_url(self) -> str:

@@ -59,9 +59,21 @@ class APITimeoutError(APIConnectionError):
     """The service did not answer within the timeout."""
 
 
+# Body members that hold a credential (a login's session token) are not kept on errors.
+_SECRET_MEMBERS = frozenset({"user_token", "token", "api_key", "password"})
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: "[redacted]" if key in _SECRET_MEMBERS else _redacted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
+
+
 def _body_of(response: httpx.Response) -> Any:
     try:
-        return json.loads(response.content) if response.content else None
+        return _redacted(json.loads(response.content)) if response.content else None
     except ValueError:
         return response.text
 
