@@ -89,4 +89,4 @@ def test_wheel_holds_the_typed_packages_and_the_spec(tmp_path: Path) -> None:
     } <= packaged
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "Provides-Extra: sandbox" in metadata
-    assert "Requires-Dist: connexion[uvicorn]<4,>=3.1; extra == 'sandbox'" in metadata
+    assert "Requires-Dist: connexion[swagger-ui,uvicorn]<4,>=3.1; extra == 'sandbox'" in metadata
