@@ -1,0 +1,315 @@
+"""scripts/check-spec-compat: direction-aware findings and the versioning rules they enforce."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import ROOT, load_spec
+
+sys.path.insert(0, str(ROOT / "scripts" / "lib"))
+import spec_compat
+
+GET = "/paths/~1widgets/get"
+POST = "/paths/~1widgets/post"
+BODY = f"{POST}/requestBody/content/application~1json/schema"
+LISTED = f"{GET}/responses/200/content/application~1json/schema"
+CREATED = f"{POST}/responses/201/content/application~1json/schema"
+LIMIT = {"$ref": "#/components/parameters/Limit"}
+DELETE = object()
+Edit = tuple[tuple[str, ...], Any]
+
+
+def base_spec() -> dict[str, Any]:
+    """A small spec: GET /widgets (a limit, 200 and 400) and POST /widgets (a body, 201), with $refs."""
+    widget = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Widget"}}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Widgets", "version": "1.0.0"},
+        "paths": {
+            "/widgets": {
+                "get": {
+                    "parameters": [LIMIT],
+                    "responses": {"200": {"description": "The widget.", **widget}, "400": {"description": "Bad."}},
+                },
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WidgetCreate"}}},
+                    },
+                    "responses": {"201": {"description": "Created.", **widget}},
+                },
+            }
+        },
+        "components": {
+            "parameters": {
+                "Limit": {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                }
+            },
+            "schemas": {
+                "Widget": {
+                    "type": "object",
+                    "required": ["id", "name"],
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                },
+                "WidgetCreate": {
+                    "type": "object",
+                    "required": ["name"],
+                    "additionalProperties": True,
+                    "properties": {
+                        "name": {"type": "string", "maxLength": 50},
+                        "colour": {"type": "string", "enum": ["red", "green"]},
+                        "size": {"type": "integer", "minimum": 1},
+                    },
+                },
+            },
+        },
+    }
+
+
+def edited(document: dict[str, Any], *edits: Edit) -> dict[str, Any]:
+    """A copy of document with each (keys, value) set, or deleted when value is DELETE."""
+    result = copy.deepcopy(document)
+    for keys, value in edits:
+        node = result
+        for key in keys[:-1]:
+            node = node[key]
+        if value is DELETE:
+            del node[keys[-1]]
+        else:
+            node[keys[-1]] = value
+    return result
+
+
+WIDGET = ("components", "schemas", "Widget")
+CREATE = ("components", "schemas", "WidgetCreate", "properties")
+TENANT = {"name": "tenant", "in": "query", "schema": {"type": "string"}}
+
+BREAKING: dict[str, tuple[list[Edit], set[str]]] = {
+    # requests: the server accepts less than before
+    "request: new required body property": (
+        [
+            ((*CREATE, "shape"), {"type": "string"}),
+            (("components", "schemas", "WidgetCreate", "required"), ["name", "shape"]),
+        ],
+        {f"{BODY}/properties/shape"},
+    ),
+    "request: new required parameter": (
+        [(("paths", "/widgets", "get", "parameters"), [LIMIT, {**TENANT, "required": True}])],
+        {f"{GET}/parameters/1"},
+    ),
+    "request: removed operation": ([(("paths", "/widgets", "post"), DELETE)], {POST}),
+    "request: removed parameter": ([(("paths", "/widgets", "get", "parameters"), [])], {f"{GET}/parameters/0"}),
+    "request: removed enum value": ([((*CREATE, "colour", "enum"), ["red"])], {f"{BODY}/properties/colour/enum"}),
+    "request: changed type": ([((*CREATE, "size", "type"), "string")], {f"{BODY}/properties/size/type"}),
+    "request: minimum increased": ([((*CREATE, "size", "minimum"), 2)], {f"{BODY}/properties/size/minimum"}),
+    "request: maximum decreased": (
+        [(("components", "parameters", "Limit", "schema", "maximum"), 50)],
+        {f"{GET}/parameters/0/schema/maximum"},
+    ),
+    "request: new pattern": ([((*CREATE, "name", "pattern"), "^[a-z]+$")], {f"{BODY}/properties/name/pattern"}),
+    "request: maxLength decreased": ([((*CREATE, "name", "maxLength"), 40)], {f"{BODY}/properties/name/maxLength"}),
+    "request: additionalProperties true to false": (
+        [(("components", "schemas", "WidgetCreate", "additionalProperties"), False)],
+        {f"{BODY}/additionalProperties"},
+    ),
+    # responses: the client may get what it did not expect
+    "response: removed property": (
+        [((*WIDGET, "properties", "name"), DELETE), ((*WIDGET, "required"), ["id"])],
+        {f"{LISTED}/properties/name", f"{CREATED}/properties/name"},
+    ),
+    "response: renamed property": (
+        [((*WIDGET, "properties"), {"id": {"type": "integer"}, "title": {"type": "string"}})],
+        {f"{LISTED}/properties/name", f"{CREATED}/properties/name"},
+    ),
+    "response: changed type": (
+        [((*WIDGET, "properties", "id", "type"), "string")],
+        {f"{LISTED}/properties/id/type", f"{CREATED}/properties/id/type"},
+    ),
+    "response: no longer required": (
+        [((*WIDGET, "required"), ["id"])],
+        {f"{LISTED}/properties/name", f"{CREATED}/properties/name"},
+    ),
+    "response: becomes nullable": (
+        [((*WIDGET, "properties", "name", "nullable"), True)],
+        {f"{LISTED}/properties/name/nullable", f"{CREATED}/properties/name/nullable"},
+    ),
+    "response: removed status": (
+        [(("paths", "/widgets", "get", "responses", "400"), DELETE)],
+        {f"{GET}/responses/400"},
+    ),
+    "response: new status without a default response": (
+        [(("paths", "/widgets", "get", "responses", "404"), {"description": "Missing."})],
+        {f"{GET}/responses/404"},
+    ),
+}
+
+NON_BREAKING: dict[str, list[Edit]] = {
+    "request: new optional parameter": [(("paths", "/widgets", "get", "parameters"), [LIMIT, TENANT])],
+    "request: new optional body property": [((*CREATE, "shape"), {"type": "string"})],
+    "request: new enum value": [((*CREATE, "colour", "enum"), ["red", "green", "blue"])],
+    "request: widened bounds": [
+        ((*CREATE, "size", "minimum"), 0),
+        ((*CREATE, "name", "maxLength"), 60),
+        (("components", "parameters", "Limit", "schema", "maximum"), 500),
+    ],
+    "request: body property no longer required": [(("components", "schemas", "WidgetCreate", "required"), [])],
+    "response: new optional property": [((*WIDGET, "properties", "colour"), {"type": "string"})],
+    "response: new operation": [(("paths", "/gadgets"), {"get": {"responses": {"204": {"description": "None."}}}})],
+}
+
+
+@pytest.mark.parametrize("case", BREAKING)
+def test_each_breaking_rule_fires(case: str) -> None:
+    """Each rule reports exactly the expected JSON pointers as breaking."""
+    edits, pointers = BREAKING[case]
+    findings = spec_compat.compare(base_spec(), edited(base_spec(), *edits))
+    assert {finding.pointer for finding in findings if finding.breaking} == pointers
+
+
+@pytest.mark.parametrize("case", NON_BREAKING)
+def test_additive_changes_are_not_breaking(case: str) -> None:
+    """Additive or widening changes are reported, none of them as breaking."""
+    findings = spec_compat.compare(base_spec(), edited(base_spec(), *NON_BREAKING[case]))
+    assert findings
+    assert not [finding for finding in findings if finding.breaking]
+
+
+def test_a_new_status_is_not_breaking_when_a_default_response_covered_it() -> None:
+    """An operation with a `default` response may gain a status code."""
+    old = edited(base_spec(), (("paths", "/widgets", "get", "responses", "default"), {"description": "Other."}))
+    new = edited(old, (("paths", "/widgets", "get", "responses", "404"), {"description": "Missing."}))
+    assert [(f.pointer, f.breaking) for f in spec_compat.compare(old, new)] == [(f"{GET}/responses/404", False)]
+
+
+def test_the_real_spec_has_no_findings_against_itself() -> None:
+    """Comparing openapi.yaml with itself finds nothing (every $ref resolves)."""
+    assert spec_compat.compare(load_spec(), load_spec()) == []
+
+
+def test_the_changelog_has_sections_for_the_current_versions() -> None:
+    """CHANGELOG.md has a section for the spec's info.version and for the package version."""
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert load_spec()["info"]["version"] in spec_compat.changelog_versions(changelog, "spec")
+    assert "0.1.0" in spec_compat.changelog_versions(changelog, "package")
+
+
+# --- the command, on a temporary git repository -------------------------------------------
+
+
+def git(repo: Path, *args: str) -> None:
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "-C", str(repo), *identity, *args], check=True, capture_output=True)
+
+
+def write(repo: Path, document: dict[str, Any], changelog: str = "## spec 1.0.0\n") -> None:
+    (repo / "openapi.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    (repo / "CHANGELOG.md").write_text(f"# Changelog\n\n{changelog}", encoding="utf-8")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository whose HEAD holds base_spec() at version 1.0.0 and a changelog."""
+    git(tmp_path, "init", "-q")
+    write(tmp_path, base_spec())
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "spec 1.0.0")
+    return tmp_path
+
+
+def run(repo: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Run the check against HEAD; return its exit code and everything it printed."""
+    code = spec_compat.main(["--repo", str(repo), "--base", "HEAD"])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+REMOVE_NAME: list[Edit] = [((*WIDGET, "properties", "name"), DELETE), ((*WIDGET, "required"), ["id"])]
+
+
+def version(number: str) -> Edit:
+    return (("info", "version"), number)
+
+
+def test_removed_response_property_fails_naming_the_pointer(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A breaking change without a major bump fails, naming the JSON pointer and the rule."""
+    write(repo, edited(base_spec(), *REMOVE_NAME, version("1.1.0")))
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert f"breaking: {LISTED}/properties/name: response property 'name' removed" in output
+    assert "check-spec-compat: FAILED" in output
+    assert "breaking changes need a new major version: 1.0.0 -> 1.1.0 is not one" in output
+
+
+def test_major_bump_without_changelog_entry_fails(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A breaking change with a major bump still needs its changelog section."""
+    write(repo, edited(base_spec(), *REMOVE_NAME, version("2.0.0")))
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert "breaking changes need a '## spec 2.0.0' section in CHANGELOG.md" in output
+
+
+def test_major_bump_and_changelog_entry_pass(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same breaking change passes with a major bump and a changelog section."""
+    write(
+        repo, edited(base_spec(), *REMOVE_NAME, version("2.0.0")), "## spec 2.0.0\n\nRemoved name.\n\n## spec 1.0.0\n"
+    )
+    code, output = run(repo, capsys)
+    assert code == 0, output
+    assert "check-spec-compat: ok. openapi.yaml 1.0.0 (HEAD) -> 2.0.0: 2 breaking, 0 non-breaking" in output
+
+
+def test_additive_change_with_a_minor_bump_passes(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An added optional response property with a minor bump passes and is listed as non-breaking."""
+    write(repo, edited(base_spec(), ((*WIDGET, "properties", "colour"), {"type": "string"}), version("1.1.0")))
+    code, output = run(repo, capsys)
+    assert code == 0, output
+    assert f"non-breaking: {LISTED}/properties/colour: response property 'colour' added (optional)" in output
+    assert "0 breaking, 2 non-breaking" in output
+
+
+def test_change_without_version_bump_fails(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Any change to the document, even a description, needs a higher info.version."""
+    write(repo, edited(base_spec(), (("info", "description"), "Now described.")))
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert "the spec changed but its version did not go up (1.0.0 -> 1.0.0)" in output
+
+
+def test_unchanged_spec_passes(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The spec as committed passes and says it is unchanged."""
+    code, output = run(repo, capsys)
+    assert code == 0
+    assert "openapi.yaml is unchanged since HEAD (version 1.0.0)" in output
+
+
+def test_nothing_to_compare_passes(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A ref that does not exist, or one without the spec, is reported and passes."""
+    assert spec_compat.main(["--repo", str(repo), "--base", "HEAD~1"]) == 0
+    assert "HEAD~1 does not exist" in capsys.readouterr().out
+    git(repo, "mv", "openapi.yaml", "spec.yaml")
+    git(repo, "commit", "-q", "-m", "rename")
+    write(repo, base_spec())
+    assert spec_compat.main(["--repo", str(repo), "--base", "HEAD"]) == 0
+    assert "openapi.yaml does not exist at HEAD" in capsys.readouterr().out
+
+
+def test_command_line_compares_with_the_previous_commit(repo: Path) -> None:
+    """scripts/check-spec-compat fails on a committed breaking change and names its pointer."""
+    write(repo, edited(base_spec(), *REMOVE_NAME))
+    git(repo, "commit", "-q", "-am", "remove name")
+    command = [str(ROOT / "scripts" / "check-spec-compat"), "--repo", str(repo)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert f"{LISTED}/properties/name: response property 'name' removed" in result.stderr
+    assert "(HEAD~1) -> 1.0.0" in result.stderr
