@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._config import SandboxConfig
+from ._docs import DocsPage
 from ._spec import spec_path
 from ._store import AccessDenied, FiltrationError, NotFound, SortError, Store
 
@@ -365,7 +366,8 @@ def load_spec() -> dict[str, Any]:
 
 
 def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
-    """The sandbox as an ASGI application, serving the spec under /v1.1/voipstudio and /v1.2/voipstudio.
+    """The sandbox as an ASGI application, serving the spec under /v1.1/voipstudio and /v1.2/voipstudio,
+    and its interactive documentation (Swagger UI) at /docs.
 
     The accounts of the configuration are created in the store (with their sample data)
     if they are not there yet.
@@ -404,5 +406,5 @@ def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
     for unreadable in (UnicodeDecodeError, UnicodeEncodeError, InvalidBody):
         app.add_error_handler(unreadable, undecodable_body_handler)
     app.add_error_handler(Exception, server_error_handler)
-    asgi: ASGIApp = BodyLimit(app, config.max_body_bytes, routes)
+    asgi: ASGIApp = BodyLimit(DocsPage(app, spec), config.max_body_bytes, routes)
     return Latency(asgi, config.latency) if config.latency else asgi
