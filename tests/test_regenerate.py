@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import shutil
 import sys
 import tempfile
@@ -16,6 +17,7 @@ import yaml
 from conftest import ROOT, load_spec
 
 GENERATED = ROOT / "generated"
+JSON = ROOT / "openapi.json"
 
 
 def _load_regenerate() -> ModuleType:
@@ -45,6 +47,16 @@ def out(tmp_path: Path) -> Path:
     """A copy of the committed generated/ to run the command against."""
     copy = tmp_path / "generated"
     shutil.copytree(GENERATED, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+@pytest.fixture
+def spec_copy(tmp_path: Path) -> Path:
+    """A copy of openapi.yaml in a folder of its own, without an openapi.json beside it."""
+    folder = tmp_path / "spec"
+    folder.mkdir()
+    copy = folder / "openapi.yaml"
+    shutil.copyfile(ROOT / "openapi.yaml", copy)
     return copy
 
 
@@ -83,6 +95,43 @@ class TestDeterminism:
         assert (GENERATED / regenerate.PACKAGE / "py.typed").is_file()
 
 
+class TestJson:
+    def test_committed_json_is_the_spec(self) -> None:
+        """openapi.json holds openapi.yaml's content in its key order, indented by two, with a final newline."""
+        text = JSON.read_text(encoding="utf-8")
+        assert json.loads(text) == load_spec()
+        assert list(json.loads(text)["paths"]) == list(load_spec()["paths"])
+        assert text.startswith('{\n  "openapi": "3.0.3",\n')
+        assert text.endswith("}\n")
+
+    def test_json_keeps_key_order_and_non_ascii_text(self) -> None:
+        """Keys stay in the YAML's order (not sorted) and non-ASCII characters are written as themselves."""
+        text = regenerate.spec_as_json({"z": "café 1", "a": [1]}, Path("openapi.yaml"))
+        assert text == '{\n  "z": "café 1",\n  "a": [\n    1\n  ]\n}\n'
+
+    def test_written_beside_the_spec_deterministically(self, spec_copy: Path, tmp_path: Path) -> None:
+        """Regenerating writes openapi.json beside --spec, byte for byte the committed one, twice alike."""
+        written = spec_copy.with_suffix(".json")
+        assert regenerate.main(["--spec", str(spec_copy), "--out", str(tmp_path / "first")]) == 0
+        first = written.read_bytes()
+        assert regenerate.main(["--spec", str(spec_copy), "--out", str(tmp_path / "second")]) == 0
+        assert written.read_bytes() == first == JSON.read_bytes()
+        assert sorted(path.name for path in spec_copy.parent.iterdir()) == ["openapi.json", "openapi.yaml"]
+
+    def test_check_lists_a_missing_or_stale_json(
+        self, spec_copy: Path, out: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--check exits 1 when openapi.json is missing or stale, like any generated file, and writes nothing."""
+        written = spec_copy.with_suffix(".json")
+        assert regenerate.main(["--check", "--spec", str(spec_copy), "--out", str(out)]) == 1
+        assert "  missing: openapi.json" in capsys.readouterr().err
+        assert not written.exists()
+        written.write_text('{"openapi": "3.0.3"}\n', encoding="utf-8")
+        assert regenerate.main(["--check", "--spec", str(spec_copy), "--out", str(out)]) == 1
+        assert "  differs: openapi.json" in capsys.readouterr().err
+        assert written.read_text(encoding="utf-8") == '{"openapi": "3.0.3"}\n'
+
+
 class TestRewrite:
     def test_stale_files_are_removed(self, out: Path) -> None:
         """A file no longer produced by the spec disappears on regeneration."""
@@ -118,8 +167,9 @@ class TestBadInput:
         assert regenerate.main(["--spec", str(spec), "--out", str(out)]) == 2
         stderr = capsys.readouterr().err
         assert message in stderr
-        assert "generated/ was left unchanged" in stderr
+        assert "generated/ and openapi.json were left unchanged" in stderr
         assert snapshot(out) == before
+        assert not spec.with_suffix(".json").exists()
         assert not list(out.parent.glob(".regenerate-*")), "the work folder was not cleaned up"
 
     def test_invalid_openapi_is_refused_with_the_validators_message(
@@ -144,6 +194,20 @@ class TestBadInput:
         }
         spec = self.write_spec(tmp_path, yaml.safe_dump(document))
         self.assert_refused(spec, out, capsys, "Unsupported content type application/xml")
+
+    def test_values_json_cannot_hold_are_refused(
+        self, tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """An unquoted date (valid YAML and OpenAPI, but not JSON) fails instead of writing a lossy openapi.json."""
+        text = (
+            (ROOT / "openapi.yaml")
+            .read_text(encoding="utf-8")
+            .replace("      example: 59\n", "      example: 2026-01-01\n")
+        )
+        spec = self.write_spec(tmp_path, text)
+        self.assert_refused(
+            spec, out, capsys, "cannot be written as JSON: Object of type date is not JSON serializable"
+        )
 
     def test_other_tool_versions_are_refused(
         self, out: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch

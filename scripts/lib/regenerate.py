@@ -1,4 +1,4 @@
-"""Rebuild generated/ from openapi.yaml, or check that it matches (--check).
+"""Rebuild generated/ and openapi.json from openapi.yaml, or check that they match (--check).
 
 The pipeline, in order:
 
@@ -11,15 +11,18 @@ The pipeline, in order:
 4. Stamp every Python file with a header naming this command, add py.typed and
    generated/README.md, then run ruff (isolated from any configuration file, so the
    machine's or the repository's ruff settings cannot change the output).
-5. --check: compare the temporary tree with generated/ and list the differences.
-   Otherwise: swap the new tree in with two renames, so that generated/ is never
-   half-written.
+5. Write the spec as JSON (openapi.json beside openapi.yaml, for tools that want
+   JSON): the same content in the same order, so that the output is deterministic.
+6. --check: compare the temporary tree with generated/ and the JSON with
+   openapi.json, and list the differences. Otherwise: swap the new tree in with
+   two renames, so that generated/ is never half-written, and replace openapi.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import filecmp
+import json
 import os
 import shutil
 import subprocess
@@ -27,6 +30,7 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "voipstudio_callmeback_client"
@@ -91,8 +95,8 @@ def check_tool_versions(pins: dict[str, str]) -> None:
         )
 
 
-def validate_spec(spec: Path) -> None:
-    """Raise RegenerateError with the validator's message if the spec is not valid OpenAPI."""
+def validate_spec(spec: Path) -> dict[str, Any]:
+    """The spec as data; RegenerateError with the validator's message if it is not valid OpenAPI."""
     import yaml
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
@@ -110,6 +114,15 @@ def validate_spec(spec: Path) -> None:
         # The message's first line says what is wrong; the rest dumps the schema and instance.
         reason = exc.message.strip().splitlines()[0]
         raise RegenerateError(f"{spec} is not valid OpenAPI: {reason} at {where}") from exc
+    return document
+
+
+def spec_as_json(document: dict[str, Any], spec: Path) -> str:
+    """The text of openapi.json: the document in its own key order, indented, with a final newline."""
+    try:
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    except TypeError as exc:  # a YAML value JSON has no type for, such as an unquoted date
+        raise RegenerateError(f"{spec} cannot be written as JSON: {exc}") from exc
 
 
 def run(command: list[str], cwd: Path, what: str) -> None:
@@ -195,11 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     spec: Path = args.spec.resolve()
     out: Path = args.out.resolve()
+    json_path = spec.with_suffix(".json")
 
     try:
         pins = pinned_versions()
         check_tool_versions(pins)
-        validate_spec(spec)
+        json_text = spec_as_json(validate_spec(spec), spec)
         # The work folder sits beside the output so that the final swap is two renames
         # on one file system.
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -208,22 +222,31 @@ def main(argv: list[str] | None = None) -> int:
             build(spec, fresh, pins)
             if args.check:
                 differences = tree_differences(fresh, out)
+                if not json_path.exists():
+                    differences.append(f"missing: {json_path.name}")
+                elif json_path.read_text(encoding="utf-8") != json_text:
+                    differences.append(f"differs: {json_path.name}")
                 if differences:
-                    print(f"{out.name}/ does not match {spec.name}:", file=sys.stderr)
+                    print(f"{out.name}/ or {json_path.name} does not match {spec.name}:", file=sys.stderr)
                     for line in differences:
                         print(f"  {line}", file=sys.stderr)
                     print("Run scripts/regenerate and commit the result.", file=sys.stderr)
                     return 1
-                print(f"{out.name}/ matches {spec.name}")
+                print(f"{out.name}/ and {json_path.name} match {spec.name}")
                 return 0
+            # Written beside its destination, which may be on another file system than out.
+            fresh_json = json_path.with_name(f".{json_path.name}.regenerate")
+            fresh_json.write_text(json_text, encoding="utf-8")
             if out.exists():
                 os.rename(out, Path(work) / "previous")
             os.rename(fresh, out)
+            os.replace(fresh_json, json_path)
     except RegenerateError as exc:
         print(f"scripts/regenerate: {exc}", file=sys.stderr)
-        print(f"scripts/regenerate: {out.name}/ was left unchanged.", file=sys.stderr)
+        print(f"scripts/regenerate: {out.name}/ and {json_path.name} were left unchanged.", file=sys.stderr)
         return 2
-    print(f"regenerated {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} from {spec.name}")
+    written = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
+    print(f"regenerated {written} and {json_path.name} from {spec.name}")
     return 0
 
 
