@@ -1,0 +1,200 @@
+"""openapi.yaml in TypeScript: two generators, and tsc --strict over code that uses every operation.
+
+openapi-typescript (types only) and openapi-generator's typescript-fetch (a client) each
+generate into a temporary directory; a hand-written usage file per generator
+(tests/typescript/) calls or typechecks all operations and is compiled with
+`tsc --noEmit --strict`. The generators must print no warning and the compiler no error.
+
+openapi-generator 7.26.0 prints one warning on openapi.yaml that is a bug of the
+generator, not a fault of the spec: `DefaultCodegen.fromResponse` passes every named
+example of a response to `ExamplesUtils.unaliasExamples`, which calls
+`ModelUtils.getSimpleRef(example.get$ref())` before it checks for null, so each inline
+(non-`$ref`) response example logs "Failed to get the schema name: null" (printed once a run).
+That one line is tolerated while the spec has inline response examples, and
+`test_typescript_fetch_warning_comes_only_from_inline_response_examples` proves its cause:
+the same spec with its response examples moved to `components/examples` generates without
+any warning.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import ROOT, SPEC_PATH, load_spec, operations
+
+NODE_BIN = ROOT / "node_modules" / ".bin"
+TSC = NODE_BIN / "tsc"
+OPENAPI_TYPESCRIPT = NODE_BIN / "openapi-typescript"
+OPENAPI_GENERATOR = Path(sys.executable).with_name("openapi-generator-cli")
+USAGE_DIR = ROOT / "tests" / "typescript"
+BASE_TSCONFIG = USAGE_DIR / "tsconfig.json"
+OPENAPI_TYPESCRIPT_USAGE = USAGE_DIR / "openapi-typescript-usage.ts"
+TYPESCRIPT_FETCH_USAGE = USAGE_DIR / "typescript-fetch-usage.ts"
+TIMEOUT_SECONDS = 180
+
+# What makes typescript-fetch's output reproducible and the run self-contained: ES6 code,
+# additionalProperties read as the OpenAPI specification defines it, validation kept strict.
+TYPESCRIPT_FETCH_OPTIONS = (
+    "--strict-spec",
+    "true",
+    "--additional-properties",
+    "supportsES6=true,disallowAdditionalPropertiesIfNotPresent=false",
+)
+# A warning word (not part of a longer name such as a temporary directory's), or the sign.
+WARNING = re.compile(r"\bwarn(ing)?s?\b|⚠", re.IGNORECASE)
+# The generator bug described in the module docstring, and only it.
+GENERATOR_BUG = "[main] WARN  o.o.codegen.utils.ModelUtils - Failed to get the schema name: null"
+
+
+def _run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run a tool without a shell; stdout and stderr are captured as text."""
+    env = {name: value for name, value in os.environ.items() if name not in {"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS"}}
+    env.pop("TS_POST_PROCESS_FILE", None)  # typescript-fetch would run it on every file
+    return subprocess.run(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+def _output(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+
+
+def _warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The lines of a tool's output (stdout and stderr) that warn."""
+    return [line for line in (result.stdout + result.stderr).splitlines() if WARNING.search(line)]
+
+
+def _generate_typescript_fetch(spec: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """typescript-fetch from this spec into `out`; validation stays on (no --skip-validate-spec)."""
+    result = _run(
+        OPENAPI_GENERATOR, "generate", "-i", spec, "-g", "typescript-fetch", "-o", out, *TYPESCRIPT_FETCH_OPTIONS
+    )
+    assert result.returncode == 0, _output(result)
+    return result
+
+
+def _compile(work: Path, usage: Path, module: str, target: str) -> subprocess.CompletedProcess[str]:
+    """tsc --noEmit --strict over the usage file, with `module` mapped to the generated `target` (relative to work)."""
+    tsconfig = work / "tsconfig.json"
+    tsconfig.write_text(
+        json.dumps(
+            {
+                "extends": str(BASE_TSCONFIG),
+                "compilerOptions": {"paths": {module: [target]}},
+                "files": [str(usage)],
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    return _run(TSC, "--noEmit", "--strict", "--pretty", "false", "-p", tsconfig)
+
+
+def _operation_ids() -> list[str]:
+    return sorted(str(operation["operationId"]) for operation in operations(load_spec()).values())
+
+
+def _hoist_response_examples(spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the spec whose inline response examples live in components/examples, referenced by $ref."""
+    hoisted = copy.deepcopy(spec)
+    examples: dict[str, Any] = hoisted["components"].setdefault("examples", {})
+    responses: list[tuple[str, dict[str, Any]]] = []
+    for (method, path), operation in operations(hoisted).items():
+        for status, response in operation["responses"].items():
+            responses.append((f"{method}{path}{status}", response))
+    responses.extend(hoisted["components"].get("responses", {}).items())
+    for owner, response in responses:
+        for media_type, content in response.get("content", {}).items():
+            for name, example in content.get("examples", {}).items():
+                if "$ref" in example:
+                    continue
+                key = re.sub(r"[^A-Za-z0-9]+", "_", f"{owner}_{media_type}_{name}")
+                assert key not in examples, key
+                examples[key] = example
+                content["examples"][name] = {"$ref": f"#/components/examples/{key}"}
+    return hoisted
+
+
+def test_usage_files_cover_every_operation() -> None:
+    """Each usage file names every operationId of the spec, so a new operation cannot go unchecked."""
+    ids = _operation_ids()
+    assert len(ids) == 14, ids
+    types_usage = OPENAPI_TYPESCRIPT_USAGE.read_text(encoding="utf-8")
+    fetch_usage = TYPESCRIPT_FETCH_USAGE.read_text(encoding="utf-8")
+    assert [i for i in ids if f'operations["{i}"]' not in types_usage] == []
+    assert [i for i in ids if f".{i}(" not in fetch_usage] == []
+
+
+def test_openapi_typescript_types_compile_with_every_operation(tmp_path: Path) -> None:
+    """openapi-typescript generates without a warning, and the usage file compiles under tsc --strict."""
+    generated = _run(OPENAPI_TYPESCRIPT, SPEC_PATH, "-o", tmp_path / "schema.d.ts")
+    assert generated.returncode == 0, _output(generated)
+    assert _warnings(generated) == [], _output(generated)
+    assert (tmp_path / "schema.d.ts").is_file(), _output(generated)
+
+    compiled = _compile(tmp_path, OPENAPI_TYPESCRIPT_USAGE, "@generated/openapi-typescript", "./schema")
+    assert compiled.returncode == 0, _output(compiled)
+    assert compiled.stdout == "", _output(compiled)
+
+
+def test_typescript_fetch_client_compiles_with_every_operation(tmp_path: Path) -> None:
+    """typescript-fetch generates with no warning but the known generator bug, and the usage file compiles."""
+    spec = load_spec()
+    tolerated = {GENERATOR_BUG} if _hoist_response_examples(spec) != spec else set()
+    generated = _generate_typescript_fetch(SPEC_PATH, tmp_path / "fetch")
+    assert [line for line in _warnings(generated) if line not in tolerated] == [], _output(generated)
+    apis = sorted(path.name for path in (tmp_path / "fetch" / "apis").glob("*Api.ts"))
+    assert apis == [
+        "AuthenticationApi.ts",
+        "ButtonsApi.ts",
+        "CallDetailRecordsApi.ts",
+        "SettingsApi.ts",
+        "VisitorsApi.ts",
+        "WebsitesApi.ts",
+    ], apis
+
+    compiled = _compile(tmp_path, TYPESCRIPT_FETCH_USAGE, "@generated/typescript-fetch", "./fetch/index")
+    assert compiled.returncode == 0, _output(compiled)
+    assert compiled.stdout == "", _output(compiled)
+
+
+def test_typescript_fetch_warning_comes_only_from_inline_response_examples(tmp_path: Path) -> None:
+    """With the response examples moved to components/examples, typescript-fetch prints no warning at all."""
+    hoisted = _hoist_response_examples(load_spec())
+    path = tmp_path / "openapi-hoisted-examples.yaml"
+    path.write_text(yaml.safe_dump(hoisted, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    generated = _generate_typescript_fetch(path, tmp_path / "fetch")
+    assert _warnings(generated) == [], _output(generated)
+
+
+@pytest.mark.parametrize("generator", ["openapi-typescript", "typescript-fetch"])
+def test_generators_are_deterministic(tmp_path: Path, generator: str) -> None:
+    """Two runs of a generator on openapi.yaml write byte-identical files."""
+    outputs: list[dict[str, bytes]] = []
+    for run in ("first", "second"):
+        out = tmp_path / run
+        if generator == "openapi-typescript":
+            result = _run(OPENAPI_TYPESCRIPT, SPEC_PATH, "-o", out / "schema.d.ts")
+            assert result.returncode == 0, _output(result)
+        else:
+            _generate_typescript_fetch(SPEC_PATH, out)
+        outputs.append({str(file.relative_to(out)): file.read_bytes() for file in out.rglob("*") if file.is_file()})
+    assert outputs[0].keys() == outputs[1].keys()
+    assert [name for name in outputs[0] if outputs[0][name] != outputs[1][name]] == []
