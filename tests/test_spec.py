@@ -220,6 +220,15 @@ class TestConventions:
         for name in ("Setting", "Button", "Website", "Visitor", "Cdr", "ErrorResponse"):
             assert schemas[name]["additionalProperties"] is True, name
 
+    def test_response_examples_are_components(self, spec: dict[str, Any]) -> None:
+        """Response examples are $refs to components/examples (openapi-generator warns on inline ones)."""
+        responses = [resp for op in operations(spec).values() for resp in op["responses"].values()]
+        responses += list(spec["components"]["responses"].values())
+        for response in responses:
+            for media in response.get("content", {}).values():
+                for example in media.get("examples", {}).values():
+                    assert set(example) == {"$ref"}, example
+
     def test_resources_promise_only_their_id(self, spec: dict[str, Any]) -> None:
         """Liberal responses: a resource requires only `id`, so a field the service leaves out cannot break a client."""
         schemas = spec["components"]["schemas"]
