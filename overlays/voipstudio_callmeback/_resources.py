@@ -8,7 +8,7 @@ operation) and answers parsed into its attrs models, so this layer adds behaviou
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal, Protocol, Required, TypedDict, TypeVar, Unpack
+from typing import Any, Generic, Literal, Protocol, Required, TypedDict, TypeVar, Unpack
 
 from voipstudio_callmeback_client.api.buttons import create_button, delete_button, get_button, update_button
 from voipstudio_callmeback_client.api.call_detail_records import list_cdrs
@@ -44,6 +44,7 @@ from ._filters import Filter, encode_filters
 from ._pagination import AsyncPaginator, Page, SyncPaginator
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 Direction = Literal["ASC", "DESC"]
 
 
@@ -130,21 +131,33 @@ def _needs_fields(fields: dict[str, Any]) -> None:
 # --- sync ------------------------------------------------------------------------------------
 
 
-class _SyncList:
+class _SyncList(Generic[Item]):
+    """A collection: `list()` gives every matching item, fetched a page at a time."""
+
     _module: Any
     _envelope: type[Any]
 
     def __init__(self, client: SyncCaller) -> None:
         self._client = client
 
-    def _paginate(
-        self, limit: int | None, sort: str | None, dir: Direction | None, filter: Iterable[Filter] | None
-    ) -> SyncPaginator[Any]:
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        sort: str | None = None,
+        dir: Direction | None = None,
+        filter: Iterable[Filter] | None = None,
+    ) -> SyncPaginator[Item]:
+        """Every matching item, fetched `limit` at a time (the service's default when None) as iteration needs them.
+
+        `sort` names a field, `dir` is "ASC" or "DESC", `filter` holds conditions that must all hold.
+        Nothing is fetched until the iteration starts.
+        """
         _check_limit(limit)
         conditions = None if filter is None else tuple(filter)
         encode_filters(conditions)  # checked now, not at the first page
 
-        def fetch(number: int) -> Page[Any]:
+        def fetch(number: int) -> Page[Item]:
             envelope = self._client._call(
                 _list_kwargs(self._module, number, limit, sort, dir, conditions), 200, self._envelope
             )
@@ -153,7 +166,7 @@ class _SyncList:
         return SyncPaginator(fetch)
 
 
-class Settings(_SyncList):
+class Settings(_SyncList[Setting]):
     """Widget settings: create, get, update, delete, list."""
 
     _module = list_settings
@@ -175,17 +188,6 @@ class Settings(_SyncList):
 
     def delete(self, id: int) -> None:
         self._client._call_empty(delete_setting._get_kwargs(id), 204)
-
-    def list(
-        self,
-        *,
-        limit: int | None = None,
-        sort: str | None = None,
-        dir: Direction | None = None,
-        filter: Iterable[Filter] | None = None,
-    ) -> SyncPaginator[Setting]:
-        """Every matching setting, fetched `limit` at a time as the iteration needs them."""
-        return self._paginate(limit, sort, dir, filter)
 
 
 class Buttons:
@@ -211,75 +213,57 @@ class Buttons:
         self._client._call_empty(delete_button._get_kwargs(id), 204)
 
 
-class Websites(_SyncList):
+class Websites(_SyncList[Website]):
     """The websites the widgets run on (read-only)."""
 
     _module = list_websites
     _envelope = WebsiteList
 
-    def list(
-        self,
-        *,
-        limit: int | None = None,
-        sort: str | None = None,
-        dir: Direction | None = None,
-        filter: Iterable[Filter] | None = None,
-    ) -> SyncPaginator[Website]:
-        return self._paginate(limit, sort, dir, filter)
 
-
-class Cdrs(_SyncList):
+class Cdrs(_SyncList[Cdr]):
     """Call detail records of the widgets' calls (read-only)."""
 
     _module = list_cdrs
     _envelope = CdrList
 
-    def list(
-        self,
-        *,
-        limit: int | None = None,
-        sort: str | None = None,
-        dir: Direction | None = None,
-        filter: Iterable[Filter] | None = None,
-    ) -> SyncPaginator[Cdr]:
-        return self._paginate(limit, sort, dir, filter)
 
-
-class Visitors(_SyncList):
+class Visitors(_SyncList[Visitor]):
     """The website visitors who used a widget (read-only)."""
 
     _module = list_visitors
     _envelope = VisitorList
 
-    def list(
-        self,
-        *,
-        limit: int | None = None,
-        sort: str | None = None,
-        dir: Direction | None = None,
-        filter: Iterable[Filter] | None = None,
-    ) -> SyncPaginator[Visitor]:
-        return self._paginate(limit, sort, dir, filter)
-
 
 # --- async -----------------------------------------------------------------------------------
 
 
-class _AsyncList:
+class _AsyncList(Generic[Item]):
+    """A collection: `list()` gives every matching item, fetched a page at a time."""
+
     _module: Any
     _envelope: type[Any]
 
     def __init__(self, client: AsyncCaller) -> None:
         self._client = client
 
-    def _paginate(
-        self, limit: int | None, sort: str | None, dir: Direction | None, filter: Iterable[Filter] | None
-    ) -> AsyncPaginator[Any]:
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        sort: str | None = None,
+        dir: Direction | None = None,
+        filter: Iterable[Filter] | None = None,
+    ) -> AsyncPaginator[Item]:
+        """Every matching item, fetched `limit` at a time (the service's default when None) as iteration needs them.
+
+        `sort` names a field, `dir` is "ASC" or "DESC", `filter` holds conditions that must all hold.
+        Nothing is fetched until the iteration starts.
+        """
         _check_limit(limit)
         conditions = None if filter is None else tuple(filter)
         encode_filters(conditions)
 
-        async def fetch(number: int) -> Page[Any]:
+        async def fetch(number: int) -> Page[Item]:
             envelope = await self._client._call(
                 _list_kwargs(self._module, number, limit, sort, dir, conditions), 200, self._envelope
             )
@@ -288,7 +272,7 @@ class _AsyncList:
         return AsyncPaginator(fetch)
 
 
-class AsyncSettings(_AsyncList):
+class AsyncSettings(_AsyncList[Setting]):
     """Widget settings: create, get, update, delete, list."""
 
     _module = list_settings
@@ -310,16 +294,6 @@ class AsyncSettings(_AsyncList):
 
     async def delete(self, id: int) -> None:
         await self._client._call_empty(delete_setting._get_kwargs(id), 204)
-
-    def list(
-        self,
-        *,
-        limit: int | None = None,
-        sort: str | None = None,
-        dir: Direction | None = None,
-        filter: Iterable[Filter] | None = None,
-    ) -> AsyncPaginator[Setting]:
-        return self._paginate(limit, sort, dir, filter)
 
 
 class AsyncButtons:
@@ -346,46 +320,22 @@ class AsyncButtons:
         await self._client._call_empty(delete_button._get_kwargs(id), 204)
 
 
-class AsyncWebsites(_AsyncList):
+class AsyncWebsites(_AsyncList[Website]):
+    """The websites the widgets run on (read-only)."""
+
     _module = list_websites
     _envelope = WebsiteList
 
-    def list(
-        self,
-        *,
-        limit: int | None = None,
-        sort: str | None = None,
-        dir: Direction | None = None,
-        filter: Iterable[Filter] | None = None,
-    ) -> AsyncPaginator[Website]:
-        return self._paginate(limit, sort, dir, filter)
 
+class AsyncCdrs(_AsyncList[Cdr]):
+    """Call detail records of the widgets' calls (read-only)."""
 
-class AsyncCdrs(_AsyncList):
     _module = list_cdrs
     _envelope = CdrList
 
-    def list(
-        self,
-        *,
-        limit: int | None = None,
-        sort: str | None = None,
-        dir: Direction | None = None,
-        filter: Iterable[Filter] | None = None,
-    ) -> AsyncPaginator[Cdr]:
-        return self._paginate(limit, sort, dir, filter)
 
+class AsyncVisitors(_AsyncList[Visitor]):
+    """The website visitors who used a widget (read-only)."""
 
-class AsyncVisitors(_AsyncList):
     _module = list_visitors
     _envelope = VisitorList
-
-    def list(
-        self,
-        *,
-        limit: int | None = None,
-        sort: str | None = None,
-        dir: Direction | None = None,
-        filter: Iterable[Filter] | None = None,
-    ) -> AsyncPaginator[Visitor]:
-        return self._paginate(limit, sort, dir, filter)
