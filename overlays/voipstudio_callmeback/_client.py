@@ -61,7 +61,55 @@ def _two_factor_required(response: httpx.Response) -> AuthenticationError:
     return AuthenticationError("two-factor code required: pass otp= to login()", response=response)
 
 
-class CallMeBack:
+class _Client:
+    """What both clients share: credentials, configuration, repr, from_env."""
+
+    _config: ClientConfig
+    _auth: CredentialAuth
+
+    def _configure(
+        self,
+        *,
+        token: str | None,
+        user_id: int | str | None,
+        api_key: str | None,
+        base_url: str,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int,
+        allow_insecure_http: bool,
+    ) -> None:
+        setup_logging()
+        credentials = Credentials(token=token, user_id=None if user_id is None else str(user_id), api_key=api_key)
+        self._config = ClientConfig(
+            credentials=credentials,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._auth = CredentialAuth(credentials)
+        self._login: Login | None = None
+
+    def __repr__(self) -> str:
+        config, auth = getattr(self, "_config", None), getattr(self, "_auth", None)
+        if config is None or auth is None:  # the constructor refused its arguments
+            return f"{type(self).__name__}(<not configured>)"
+        return f"{type(self).__name__}(base_url={config.base_url!r}, credentials={auth.credentials})"
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Self:
+        """A client with the credentials and base URL of the environment (see the class docstring)."""
+        credentials, base_url = env_credentials()
+        kwargs.setdefault("base_url", base_url)
+        make: Callable[..., Self] = cls  # each subclass takes the credentials as keywords
+        return make(token=credentials.token, user_id=credentials.user_id, api_key=credentials.api_key, **kwargs)
+
+
+class CallMeBack(_Client):
     """A client of the Call Me Back API.
 
     `CallMeBack(token=...)` sends a session token (X-Auth-Token); `CallMeBack(user_id=...,
@@ -83,41 +131,22 @@ class CallMeBack:
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
-        setup_logging()
-        credentials = Credentials(token=token, user_id=None if user_id is None else str(user_id), api_key=api_key)
-        self._config = ClientConfig(
-            credentials=credentials,
+        self._configure(
+            token=token,
+            user_id=user_id,
+            api_key=api_key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
         )
-        self._auth = CredentialAuth(credentials)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client()
-        self._login: Login | None = None
         self.settings = Settings(self)
         self.buttons = Buttons(self)
         self.websites = Websites(self)
         self.cdrs = Cdrs(self)
         self.visitors = Visitors(self)
-
-    def __repr__(self) -> str:
-        config, auth = getattr(self, "_config", None), getattr(self, "_auth", None)
-        if config is None or auth is None:  # the constructor refused its arguments
-            return f"{type(self).__name__}(<not configured>)"
-        return f"{type(self).__name__}(base_url={config.base_url!r}, credentials={auth.credentials})"
-
-    @property
-    def base_url(self) -> str:
-        return self._config.base_url
-
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> Self:
-        """A client with the credentials and base URL of the environment (see the class docstring)."""
-        credentials, base_url = env_credentials()
-        kwargs.setdefault("base_url", base_url)
-        return cls(token=credentials.token, user_id=credentials.user_id, api_key=credentials.api_key, **kwargs)
 
     @classmethod
     def login(
@@ -216,7 +245,7 @@ class CallMeBack:
         self.close()
 
 
-class AsyncCallMeBack:
+class AsyncCallMeBack(_Client):
     """The asyncio form of CallMeBack: the same constructor, `async with`, `await`, `async for`."""
 
     def __init__(
@@ -231,40 +260,22 @@ class AsyncCallMeBack:
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
-        setup_logging()
-        credentials = Credentials(token=token, user_id=None if user_id is None else str(user_id), api_key=api_key)
-        self._config = ClientConfig(
-            credentials=credentials,
+        self._configure(
+            token=token,
+            user_id=user_id,
+            api_key=api_key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
         )
-        self._auth = CredentialAuth(credentials)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient()
-        self._login: Login | None = None
         self.settings = AsyncSettings(self)
         self.buttons = AsyncButtons(self)
         self.websites = AsyncWebsites(self)
         self.cdrs = AsyncCdrs(self)
         self.visitors = AsyncVisitors(self)
-
-    def __repr__(self) -> str:
-        config, auth = getattr(self, "_config", None), getattr(self, "_auth", None)
-        if config is None or auth is None:  # the constructor refused its arguments
-            return f"{type(self).__name__}(<not configured>)"
-        return f"{type(self).__name__}(base_url={config.base_url!r}, credentials={auth.credentials})"
-
-    @property
-    def base_url(self) -> str:
-        return self._config.base_url
-
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> Self:
-        credentials, base_url = env_credentials()
-        kwargs.setdefault("base_url", base_url)
-        return cls(token=credentials.token, user_id=credentials.user_id, api_key=credentials.api_key, **kwargs)
 
     @classmethod
     async def login(
