@@ -26,6 +26,9 @@ class Credentials:
         for name, value in (("token", self.token), ("api_key", self.api_key), ("user_id", self.user_id)):
             if value is not None and not value.strip():
                 raise ValueError(f"{name} is empty")
+            if value is not None and not (value.isascii() and value.isprintable() and value == value.strip()):
+                # A header cannot carry it, and the error would quote it.
+                raise ValueError(f"{name} must be printable ASCII without surrounding spaces or newlines")
 
     def __str__(self) -> str:
         return f"user {self.user_id} with an API key" if self.token is None else "a session token"

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 import httpx
 from httpx_retries import Retry
@@ -37,21 +37,13 @@ logger = logging.getLogger("voipstudio_callmeback")
 T = TypeVar("T")
 
 
-class Model(Protocol):
-    """A generated attrs model."""
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Any) -> T: ...
-
-
 def setup_logging() -> None:
-    """VOIPSTUDIO_LOG=debug (or info) prints one line per request to stderr."""
-    level = os.environ.get("VOIPSTUDIO_LOG", "").lower()
-    if level in ("debug", "info") and not logger.handlers:
+    """VOIPSTUDIO_LOG=debug prints one line per request to stderr."""
+    if os.environ.get("VOIPSTUDIO_LOG", "").lower() == "debug" and not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+        logger.setLevel(logging.DEBUG)
 
 
 def retry_policy(max_retries: int) -> Retry:
@@ -86,9 +78,15 @@ def may_retry_response(retry: Retry, method: str, response: httpx.Response) -> b
 
 
 def connection_error(error: Exception, method: str, url: str) -> APIConnectionError:
+    """The error for a request that got no usable answer. It does not chain the httpx error, whose
+    request (headers included) would otherwise travel with it, and names only its kind for errors
+    whose text may quote what was sent."""
     kind = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
-    reason = str(error) or type(error).__name__
-    return kind(f"{method} {httpx.URL(url).path}: {reason}", method=method, url=url)
+    quotes_request = isinstance(error, httpx.LocalProtocolError | httpx.UnsupportedProtocol)
+    reason = type(error).__name__ if quotes_request else (str(error) or type(error).__name__)
+    failure = kind(f"{method} {httpx.URL(url).path}: {reason}", method=method, url=url)
+    failure.__suppress_context__ = True
+    return failure
 
 
 def log_request(method: str, url: str, outcome: str, started: float, retries: int) -> None:
@@ -125,12 +123,24 @@ def parse(response: httpx.Response, expected_status: int, model: type[T]) -> T:
             f"{request.method} {request.url.path}: expected JSON, got {found}", response=response
         )
     try:
-        return model.from_dict(response.json())  # type: ignore[attr-defined, no-any-return]
+        parsed = model.from_dict(response.json())  # type: ignore[attr-defined]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UnexpectedResponseError(
             f"{request.method} {request.url.path}: the body does not match the spec ({type(exc).__name__}: {exc})",
             response=response,
         ) from None
+    # The generated models check presence, not types; paging relies on these two.
+    total, data = getattr(parsed, "total", 0), getattr(parsed, "data", None)
+    if (
+        isinstance(total, bool)
+        or not isinstance(total, int)
+        or (hasattr(parsed, "total") and not isinstance(data, list))
+    ):
+        raise UnexpectedResponseError(
+            f"{request.method} {request.url.path}: a page needs a list in data and an integer total",
+            response=response,
+        )
+    return parsed  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -151,18 +161,15 @@ class ClientConfig:
     def __init__(
         self,
         *,
-        credentials: Credentials,
         base_url: str,
         timeout: float | httpx.Timeout | None,
         max_retries: int,
         allow_insecure_http: bool,
     ) -> None:
         self.base_url = str(check_transport_security(base_url, allow_insecure_http=allow_insecure_http)).rstrip("/")
-        self.credentials = credentials
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) or timeout is None else httpx.Timeout(timeout)
         self.max_retries = max_retries
         retry_policy(max_retries)  # validates max_retries now rather than at the first request
-        self.allow_insecure_http = allow_insecure_http
 
 
 def env_credentials() -> tuple[Credentials, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -81,7 +83,6 @@ class _Client:
         setup_logging()
         credentials = Credentials(token=token, user_id=None if user_id is None else str(user_id), api_key=api_key)
         self._config = ClientConfig(
-            credentials=credentials,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
@@ -142,6 +143,7 @@ class CallMeBack(_Client):
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client()
+        self._relogin = threading.Lock()
         self.settings = Settings(self)
         self.buttons = Buttons(self)
         self.websites = Websites(self)
@@ -164,8 +166,7 @@ class CallMeBack(_Client):
         for one). When the session expires, the client logs in again once by itself.
         """
         login = Login(email=email, password=password, otp=otp)
-        placeholder = Credentials(token="pending-login")  # noqa: S106 - replaced before any request
-        client = cls(token=placeholder.token, base_url=base_url, **kwargs)
+        client = cls(token="pending-login", base_url=base_url, **kwargs)  # noqa: S106 - replaced before any request
         try:
             client._log_in(login)
         except BaseException:
@@ -201,8 +202,10 @@ class CallMeBack(_Client):
                     headers=kwargs.get("headers"),
                     auth=self._auth if authenticated else None,
                     timeout=self._config.timeout,
+                    # A redirect would carry X-Auth-Token to whatever host it names.
+                    follow_redirects=False,
                 )
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 if may_retry_error(retry, method, exc):
                     retry = retry.increment()
                     retry.sleep(exc)
@@ -224,10 +227,13 @@ class CallMeBack(_Client):
         parse_empty(self._answer(kwargs), expected_status)
 
     def _answer(self, kwargs: dict[str, Any]) -> httpx.Response:
+        used = self._auth.credentials
         response = self._send(kwargs)
         if response.status_code == 401 and self._login is not None:
-            # The session expired: log in once more and repeat the request.
-            self._log_in(self._login)
+            # The session expired: log in once more (once for all threads) and repeat the request.
+            with self._relogin:
+                if self._auth.credentials is used:
+                    self._log_in(self._login)
             response = self._send(kwargs)
         return response
 
@@ -271,6 +277,7 @@ class AsyncCallMeBack(_Client):
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient()
+        self._relogin = asyncio.Lock()
         self.settings = AsyncSettings(self)
         self.buttons = AsyncButtons(self)
         self.websites = AsyncWebsites(self)
@@ -326,8 +333,10 @@ class AsyncCallMeBack(_Client):
                     headers=kwargs.get("headers"),
                     auth=self._auth if authenticated else None,
                     timeout=self._config.timeout,
+                    # A redirect would carry X-Auth-Token to whatever host it names.
+                    follow_redirects=False,
                 )
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 if may_retry_error(retry, method, exc):
                     retry = retry.increment()
                     await retry.asleep(exc)
@@ -349,9 +358,12 @@ class AsyncCallMeBack(_Client):
         parse_empty(await self._answer(kwargs), expected_status)
 
     async def _answer(self, kwargs: dict[str, Any]) -> httpx.Response:
+        used = self._auth.credentials
         response = await self._send(kwargs)
         if response.status_code == 401 and self._login is not None:
-            await self._log_in(self._login)
+            async with self._relogin:
+                if self._auth.credentials is used:
+                    await self._log_in(self._login)
             response = await self._send(kwargs)
         return response
 

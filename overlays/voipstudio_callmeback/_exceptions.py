@@ -60,7 +60,7 @@ class APITimeoutError(APIConnectionError):
 
 
 # Body members that hold a credential (a login's session token) are not kept on errors.
-_SECRET_MEMBERS = frozenset({"user_token", "token", "api_key", "password"})
+_SECRET_MEMBERS = frozenset({"user_token", "token", "api_key", "password", "nonce"})
 
 
 def _redacted(value: Any) -> Any:
@@ -123,7 +123,7 @@ class BadRequestError(APIStatusError):
 
     @property
     def errors(self) -> list[Any]:
-        """The individual errors the service gave (a list, or an object keyed by field)."""
+        """The individual errors the service gave, as a list (errors keyed by field become {field, message} items)."""
         errors = self.body.get("errors") if isinstance(self.body, dict) else None
         if isinstance(errors, dict):
             return [{"field": field, "message": message} for field, message in errors.items()]

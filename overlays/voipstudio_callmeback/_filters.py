@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,8 +21,8 @@ class Filter:
     """One condition of a list's filter: `Filter("calldate", "gte", datetime(2026, 1, 1))`.
 
     Operators: eq, like (SQL LIKE, `%` matches any run of characters), gt, gte, lt, lte.
-    A datetime is sent as the service writes timestamps, `YYYY-MM-DD HH:MM:SS`, in its
-    own wall-clock time (no conversion); a date as its midnight.
+    A naive datetime is sent as the service writes timestamps, `YYYY-MM-DD HH:MM:SS` (one
+    with a time zone is refused: the service states none); a date as its midnight.
     """
 
     property: str
@@ -39,6 +40,10 @@ class Filter:
             )
         if self.operator == "like" and not isinstance(self.value, str):
             raise TypeError("the like operator takes a string pattern")
+        if isinstance(self.value, float) and not math.isfinite(self.value):
+            raise ValueError("a filter number must be finite")
+        if isinstance(self.value, datetime) and self.value.tzinfo is not None:
+            raise ValueError("the service's timestamps carry no time zone; pass a naive datetime in the account's time")
 
     def to_dict(self) -> dict[str, str | int | float | bool]:
         value = self.value

@@ -118,9 +118,13 @@ def _list_kwargs(
     return kwargs
 
 
-def _check_limit(limit: int | None) -> None:
-    if limit is not None and not 1 <= limit <= 5000:
-        raise ValueError("limit must be between 1 and 5000")
+def _check_list_arguments(limit: int | None, sort: str | None, dir: Direction | None) -> None:
+    if limit is not None and (type(limit) is not int or not 1 <= limit <= 5000):
+        raise ValueError("limit must be a whole number between 1 and 5000")
+    if sort is not None and not (isinstance(sort, str) and sort):
+        raise ValueError("sort names a field")
+    if dir is not None and dir not in ("ASC", "DESC"):
+        raise ValueError('dir is "ASC" or "DESC"')
 
 
 def _needs_fields(fields: dict[str, Any]) -> None:
@@ -153,7 +157,7 @@ class _SyncList(Generic[Item]):
         `sort` names a field, `dir` is "ASC" or "DESC", `filter` holds conditions that must all hold.
         Nothing is fetched until the iteration starts.
         """
-        _check_limit(limit)
+        _check_list_arguments(limit, sort, dir)
         conditions = None if filter is None else tuple(filter)
         encode_filters(conditions)  # checked now, not at the first page
 
@@ -259,7 +263,7 @@ class _AsyncList(Generic[Item]):
         `sort` names a field, `dir` is "ASC" or "DESC", `filter` holds conditions that must all hold.
         Nothing is fetched until the iteration starts.
         """
-        _check_limit(limit)
+        _check_list_arguments(limit, sort, dir)
         conditions = None if filter is None else tuple(filter)
         encode_filters(conditions)
 
