@@ -1,9 +1,10 @@
 """SQLite storage of the sandbox: accounts, sessions and the Call Me Back resources.
 
-One connection serves the whole process, guarded by a lock: every read and every
-write (a whole request's worth) runs under it, so concurrent writers are serialised
-and no update is lost. A file database uses write-ahead logging so that a crash
-never leaves it half-written; `:memory:` serves tests.
+One connection serves the whole process, guarded by a lock: every read, and every
+write with the checks it depends on (ownership, the DDI lookup), runs under it as one
+transaction, so concurrent writers are serialised and no update is lost. A file
+database uses write-ahead logging so that a crash never leaves it half-written;
+`:memory:` serves tests.
 """
 
 from __future__ import annotations
@@ -286,10 +287,13 @@ class Store:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # A failed COMMIT (another process holding the file) must not leave the
+                # connection inside the transaction.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     # --- accounts and sessions ------------------------------------------------------------
 

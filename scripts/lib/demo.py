@@ -29,7 +29,13 @@ def main() -> int:
             return subprocess.run(tour, env={**os.environ, "VOIPSTUDIO_BASE_URL": base_url}, check=False).returncode
         finally:
             sandbox.terminate()
-            sandbox.wait(timeout=10)
+            try:
+                sandbox.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                sandbox.kill()
+                sandbox.wait()
+            if sandbox.stdout:
+                sandbox.stdout.close()
             print("\nsandbox stopped", flush=True)
 
 
