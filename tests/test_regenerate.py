@@ -10,6 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import yaml
@@ -217,4 +218,25 @@ class TestBadInput:
         before = snapshot(out)
         assert regenerate.main(["--out", str(out)]) == 2
         assert "openapi-python-client 0.0.1 (pinned: 0.29.1)" in capsys.readouterr().err
+        assert snapshot(out) == before
+
+
+class TestSwap:
+    def test_a_failed_swap_puts_the_old_tree_back(
+        self, out: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """If the new tree cannot be moved into place, the old generated/ is restored and the command says so."""
+        before = snapshot(out)
+        real_rename = regenerate.os.rename
+        calls: list[str] = []
+
+        def failing_second_rename(source: Any, target: Any) -> None:
+            calls.append(str(target))
+            if len(calls) == 2:
+                raise OSError("disk full")
+            real_rename(source, target)
+
+        monkeypatch.setattr(regenerate.os, "rename", failing_second_rename)
+        assert regenerate.main(["--out", str(out)]) == 2
+        assert "could not move the new tree into place: disk full" in capsys.readouterr().err
         assert snapshot(out) == before

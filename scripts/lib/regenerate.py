@@ -200,6 +200,19 @@ def tree_differences(expected: Path, actual: Path) -> list[str]:
     return differences
 
 
+def swap(fresh: Path, out: Path, previous: Path) -> None:
+    """Put `fresh` in place of `out`; if that fails, put the old `out` back before raising."""
+    had_out = out.exists()
+    if had_out:
+        os.rename(out, previous)
+    try:
+        os.rename(fresh, out)
+    except OSError as exc:
+        if had_out:
+            os.rename(previous, out)
+        raise RegenerateError(f"could not move the new tree into place: {exc}") from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/regenerate", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with generated/ instead of writing it")
@@ -235,11 +248,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{out.name}/ and {json_path.name} match {spec.name}")
                 return 0
             # Written beside its destination, which may be on another file system than out.
-            fresh_json = json_path.with_name(f".{json_path.name}.regenerate")
+            fresh_json = Path(work) / json_path.name
             fresh_json.write_text(json_text, encoding="utf-8")
-            if out.exists():
-                os.rename(out, Path(work) / "previous")
-            os.rename(fresh, out)
+            swap(fresh, out, Path(work) / "previous")
             os.replace(fresh_json, json_path)
     except RegenerateError as exc:
         print(f"scripts/regenerate: {exc}", file=sys.stderr)
