@@ -123,7 +123,12 @@ BREAKING: dict[str, tuple[list[Edit], set[str]]] = {
         [(("components", "schemas", "WidgetCreate", "additionalProperties"), False)],
         {f"{BODY}/additionalProperties"},
     ),
+    "request: body removed": ([(("paths", "/widgets", "post", "requestBody"), DELETE)], {f"{POST}/requestBody"}),
     # responses: the client may get what it did not expect
+    "response: new content type": (
+        [(("paths", "/widgets", "get", "responses", "400", "content"), {"text/csv": {"schema": {"type": "string"}}})],
+        {f"{GET}/responses/400/content/text~1csv"},
+    ),
     "response: removed property": (
         [((*WIDGET, "properties", "name"), DELETE), ((*WIDGET, "required"), ["id"])],
         {f"{LISTED}/properties/name", f"{CREATED}/properties/name"},
@@ -164,6 +169,10 @@ NON_BREAKING: dict[str, list[Edit]] = {
         (("components", "parameters", "Limit", "schema", "maximum"), 500),
     ],
     "request: body property no longer required": [(("components", "schemas", "WidgetCreate", "required"), [])],
+    "request: body no longer required": [(("paths", "/widgets", "post", "requestBody", "required"), False)],
+    "request: new request content type": [
+        (("paths", "/widgets", "post", "requestBody", "content", "text/csv"), {"schema": {"type": "string"}})
+    ],
     "response: new optional property": [((*WIDGET, "properties", "colour"), {"type": "string"})],
     "response: new operation": [(("paths", "/gadgets"), {"get": {"responses": {"204": {"description": "None."}}}})],
 }
@@ -183,6 +192,13 @@ def test_additive_changes_are_not_breaking(case: str) -> None:
     findings = spec_compat.compare(base_spec(), edited(base_spec(), *NON_BREAKING[case]))
     assert findings
     assert not [finding for finding in findings if finding.breaking]
+
+
+def test_a_body_that_becomes_required_is_breaking() -> None:
+    """An optional request body made required breaks clients that sent none."""
+    optional = edited(base_spec(), (("paths", "/widgets", "post", "requestBody", "required"), False))
+    findings = spec_compat.compare(optional, base_spec())
+    assert [(f.pointer, f.breaking) for f in findings] == [(f"{POST}/requestBody", True)]
 
 
 def test_a_new_status_is_not_breaking_when_a_default_response_covered_it() -> None:

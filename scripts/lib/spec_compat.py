@@ -273,6 +273,11 @@ def compare_content(old: dict[str, Any], new: dict[str, Any], pointer: str, dire
                 f"{where}/schema",
                 direction,
             )
+    for media_type in new_content.keys() - old_content.keys():
+        # A new request media type is one more thing clients may send; a new response media type
+        # is one more thing they may receive and cannot read.
+        where = f"{pointer}/content/{escape(media_type)}"
+        findings.append(Finding(where, direction == "response", f"{direction} content type {media_type} added"))
     return findings
 
 
@@ -298,10 +303,17 @@ def compare_operation(old: dict[str, Any], new: dict[str, Any], path: str, metho
 
     old_operation, new_operation = old["paths"][path][method], new["paths"][path][method]
     old_body, new_body = old_operation.get("requestBody"), new_operation.get("requestBody")
-    if old_body is None and new_body is not None and new_body.get("required"):
-        findings.append(Finding(f"{pointer}/requestBody", True, "required request body added"))
+    body_pointer = f"{pointer}/requestBody"
+    if old_body is None and new_body is not None:
+        required = bool(new_body.get("required"))
+        findings.append(Finding(body_pointer, required, f"{'required' if required else 'optional'} request body added"))
+    elif old_body is not None and new_body is None:
+        findings.append(Finding(body_pointer, True, "request body removed"))
     elif old_body is not None and new_body is not None:
-        findings += compare_content(old_body, new_body, f"{pointer}/requestBody", "request")
+        if bool(old_body.get("required")) != bool(new_body.get("required")):
+            now = "required" if new_body.get("required") else "optional"
+            findings.append(Finding(body_pointer, now == "required", f"request body became {now}"))
+        findings += compare_content(old_body, new_body, body_pointer, "request")
 
     old_responses, new_responses = old_operation["responses"], new_operation["responses"]
     for status in sorted(old_responses.keys() | new_responses.keys(), key=str):
