@@ -99,11 +99,11 @@ def _error_message(body: Any) -> str | None:
 
 
 class _ResponseError(CallMeBackError):
-    def __init__(self, message: str, *, response: httpx.Response) -> None:
+    def __init__(self, message: str, *, response: httpx.Response, body: Any = None) -> None:
         super().__init__(message)
         self.status_code = response.status_code
         self.headers = _headers_of(response)
-        self.body = _body_of(response)
+        self.body = body if body is not None else _body_of(response)
         self.method = response.request.method
         self.url = str(response.request.url)
 
@@ -115,7 +115,9 @@ class APIStatusError(_ResponseError):
         body = _body_of(response)
         detail = _error_message(body) or message or response.reason_phrase
         request = response.request
-        super().__init__(f"{request.method} {request.url.path}: {response.status_code} {detail}", response=response)
+        super().__init__(
+            f"{request.method} {request.url.path}: {response.status_code} {detail}", response=response, body=body
+        )
 
 
 class BadRequestError(APIStatusError):

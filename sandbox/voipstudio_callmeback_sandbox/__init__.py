@@ -5,8 +5,7 @@ extra), or build the ASGI application yourself::
 
     from voipstudio_callmeback_sandbox import SandboxConfig, Store, create_app
 
-    config = SandboxConfig(db=":memory:")
-    app = create_app(config, Store(config.db))
+    app = create_app(SandboxConfig(db=":memory:"))
 """
 
 from __future__ import annotations
@@ -23,12 +22,16 @@ if TYPE_CHECKING:
 __all__ = ["DEMO_ACCOUNT", "Account", "SandboxConfig", "Store", "create_app"]
 
 
-def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
-    """The sandbox as an ASGI application (needs the ``[sandbox]`` extra)."""
+def create_app(config: SandboxConfig, store: Store | None = None) -> ASGIApp:
+    """The sandbox as an ASGI application (needs the ``[sandbox]`` extra).
+
+    Without `store`, the configuration's own (`config.open_store()`); a store passed in keeps
+    its own database, clock and seed size.
+    """
     with warnings.catch_warnings():
         # connexion imports starlette.testclient, which warns on import that it would
         # rather use httpx2; the sandbox does not use the test client.
         warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`", category=UserWarning)
         from ._app import create_app as build
 
-    return build(config, store)
+    return build(config, store if store is not None else config.open_store())

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._config import DEMO_ACCOUNT, SandboxConfig
-from ._store import Account, Store
+from ._store import Account
 
 ACCOUNT_FIELDS = {"user_id", "email", "password", "api_key", "two_factor_code"}
 
@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cdrs_per_account=args.cdrs,
         latency=args.latency_ms / 1000,
     )
-    store = Store(config.db, clock=config.clock, cdrs_per_account=config.cdrs_per_account)
+    store = config.open_store()
     app = create_app(config, store)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ._store import Account
+from ._store import Account, Store
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -33,6 +33,10 @@ class SandboxConfig:
     validate_responses: bool = False
     max_body_bytes: int = MAX_BODY_BYTES
     all_accounts: list[Account] = field(init=False)
+
+    def open_store(self) -> Store:
+        """The store this configuration describes (its database, clock and seed size)."""
+        return Store(self.db, clock=self.clock, cdrs_per_account=self.cdrs_per_account)
 
     def __post_init__(self) -> None:
         by_id = {DEMO_ACCOUNT.user_id: DEMO_ACCOUNT}
