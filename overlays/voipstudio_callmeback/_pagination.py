@@ -1,8 +1,10 @@
-"""Lazy iteration over every page of a collection, one page in memory at a time."""
+"""Lazy iteration over every page of a collection: one page at a time (sync), a few ahead (async)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import asyncio
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -44,20 +46,42 @@ class SyncPaginator(Generic[T]):
 
 
 class AsyncPaginator(Generic[T]):
-    """The async form of SyncPaginator: `async for item in ...`, and `async for page in .pages()`."""
+    """The async form of SyncPaginator: `async for item in ...`, and `async for page in .pages()`.
 
-    def __init__(self, fetch: Callable[[int], Awaitable[Page[T]]]) -> None:
+    After the first page has told how many items match, it fetches up to `prefetch` pages
+    at once, ahead of the iteration, and still yields them in order. At most `prefetch`
+    pages are in flight or waiting at a time; the first error cancels the rest and is
+    raised; leaving the iteration early cancels what is in flight.
+    """
+
+    def __init__(self, fetch: Callable[[int], Awaitable[Page[T]]], *, prefetch: int = 4) -> None:
+        if type(prefetch) is not int or prefetch < 1:
+            raise ValueError("prefetch must be a whole number of pages, 1 or more")
         self._fetch = fetch
+        self._prefetch = prefetch
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
-        number, seen = 1, 0
-        while True:
-            page = await self._fetch(number)
-            yield page
-            seen += len(page.items)
-            if not page.items or seen >= page.total:
-                return
-            number += 1
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
+        first = await self._fetch(1)
+        yield first
+        if not first.items or len(first.items) >= first.total:
+            return
+        last = -(-first.total // len(first.items))  # the page size the first page showed
+        ahead: deque[asyncio.Task[Page[T]]] = deque()
+        following = 2
+        try:
+            while ahead or following <= last:
+                while following <= last and len(ahead) < self._prefetch:
+                    ahead.append(asyncio.ensure_future(self._fetch(following)))
+                    following += 1
+                page = await ahead.popleft()
+                yield page
+                if not page.items:  # the collection shrank while we read it
+                    return
+        finally:
+            for task in ahead:
+                task.cancel()
+            if ahead:
+                await asyncio.gather(*ahead, return_exceptions=True)
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.pages():

@@ -257,11 +257,13 @@ class _AsyncList(Generic[Item]):
         sort: str | None = None,
         dir: Direction | None = None,
         filter: Iterable[Filter] | None = None,
+        prefetch: int = 4,
     ) -> AsyncPaginator[Item]:
-        """Every matching item, fetched `limit` at a time (the service's default when None) as iteration needs them.
+        """Every matching item, fetched `limit` at a time (the service's default when None), `prefetch` pages ahead.
 
         `sort` names a field, `dir` is "ASC" or "DESC", `filter` holds conditions that must all hold.
-        Nothing is fetched until the iteration starts.
+        Nothing is fetched until the iteration starts; after the first page, up to `prefetch`
+        pages are fetched concurrently and yielded in order (1 fetches one page at a time).
         """
         _check_list_arguments(limit, sort, dir)
         conditions = None if filter is None else tuple(filter)
@@ -273,7 +275,7 @@ class _AsyncList(Generic[Item]):
             )
             return Page(items=envelope.data, number=number, total=envelope.total)
 
-        return AsyncPaginator(fetch)
+        return AsyncPaginator(fetch, prefetch=prefetch)
 
 
 class AsyncSettings(_AsyncList[Setting]):
