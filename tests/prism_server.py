@@ -23,6 +23,7 @@ from typing import Literal
 import httpx
 
 from conftest import ROOT, SPEC_PATH
+from sandbox.support import stop_process
 
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
 STARTUP_SECONDS = 45.0
@@ -114,12 +115,7 @@ def run_prism(mode: Literal["proxy", "mock"], upstream: str | None, log_dir: Pat
     try:
         yield RunningPrism(process, _wait_until_listening(process, log_path), log_path)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=10)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ UnexpectedResponseError), and map every declared error status to its exception.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -44,7 +43,7 @@ from voipstudio_callmeback_sandbox import DEMO_ACCOUNT, Account
 
 from conftest import load_spec, operations
 from prism_server import RunningPrism, ViolationRecorder, run_prism
-from sandbox.support import SECOND_ACCOUNT, TWO_FACTOR_ACCOUNT, RunningServer, run_cli
+from sandbox.support import SECOND_ACCOUNT, TWO_FACTOR_ACCOUNT, RunningServer, accounts_file, run_cli
 
 T = TypeVar("T")
 SPEC_OPERATIONS = operations(load_spec())
@@ -83,24 +82,6 @@ def _report(prism: RunningPrism, recorder: ViolationRecorder) -> str:
     return f"flagged by Prism:\n{flagged}\nPrism's log:\n{problems}"
 
 
-def _accounts_file(directory: Path, accounts: tuple[Account, ...]) -> Path:
-    """An --accounts file (the README's format) for these accounts."""
-    entries: list[dict[str, Any]] = []
-    for account in accounts:
-        entry: dict[str, Any] = {
-            "user_id": account.user_id,
-            "email": account.email,
-            "password": account.password,
-            "api_key": account.api_key,
-        }
-        if account.two_factor_code is not None:
-            entry["two_factor_code"] = account.two_factor_code
-        entries.append(entry)
-    path = directory / "accounts.json"
-    path.write_text(json.dumps({"accounts": entries}), encoding="utf-8")
-    return path
-
-
 # --- fixtures ----------------------------------------------------------------------------------
 
 
@@ -108,7 +89,7 @@ def _accounts_file(directory: Path, accounts: tuple[Account, ...]) -> Path:
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The sandbox command line with the demo account, a second account and a two-factor account."""
     directory = tmp_path_factory.mktemp("prism-sandbox")
-    accounts = _accounts_file(directory, (SECOND_ACCOUNT, TWO_FACTOR_ACCOUNT))
+    accounts = accounts_file(directory, (SECOND_ACCOUNT, TWO_FACTOR_ACCOUNT))
     with run_cli(directory, "--db", ":memory:", "--accounts", str(accounts)) as server:
         yield server
 

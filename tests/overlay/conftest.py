@@ -9,59 +9,31 @@ it, on the test's own event loop, when the client is the async one).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-from collections.abc import AsyncIterable, Awaitable, Iterable, Iterator
+from collections.abc import AsyncIterable, Awaitable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, TypeVar, overload
 
 import httpx
 import pytest
 from voipstudio_callmeback import AsyncCallMeBack, AsyncPaginator, CallMeBack, Page, SyncPaginator
-from voipstudio_callmeback_sandbox import DEMO_ACCOUNT, Account
+from voipstudio_callmeback_sandbox import DEMO_ACCOUNT
 
-from sandbox.support import SECOND_ACCOUNT, RunningServer, run_cli
+from sandbox.support import EXTRA_ACCOUNTS, RunningServer, accounts_file, run_cli
 
 T = TypeVar("T")
 Mode = Literal["sync", "async"]
 Client = CallMeBack | AsyncCallMeBack
 
-TWO_FACTOR_ACCOUNT = Account(
-    user_id=345678,
-    email="2fa@example.com",
-    password="two-factor",  # noqa: S106 - a test account of a local sandbox
-    api_key="fedcba9876543210fedcba9876543210fedcba98",
-    two_factor_code="123456",
-)
-EXTRA_ACCOUNTS = (SECOND_ACCOUNT, TWO_FACTOR_ACCOUNT)
 # Few call records for the accounts of the short-lived server: it only tests sessions.
 EXPIRING_SERVER_CDRS = 10
-
-
-def _accounts_file(directory: Path, accounts: Iterable[Account]) -> Path:
-    """An --accounts file (the README's format) listing these accounts."""
-    entries: list[dict[str, Any]] = []
-    for account in accounts:
-        entry: dict[str, Any] = {
-            "user_id": account.user_id,
-            "email": account.email,
-            "password": account.password,
-            "api_key": account.api_key,
-        }
-        if account.two_factor_code is not None:
-            entry["two_factor_code"] = account.two_factor_code
-        entries.append(entry)
-    path = directory / "accounts.json"
-    path.write_text(json.dumps({"accounts": entries}), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="session")
 def live_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The sandbox command line (uvicorn) on 127.0.0.1 and a free port, on a database file, with extra accounts."""
     directory = tmp_path_factory.mktemp("live-sandbox")
-    accounts = _accounts_file(directory, EXTRA_ACCOUNTS)
+    accounts = accounts_file(directory, EXTRA_ACCOUNTS)
     with run_cli(directory, "--db", str(directory / "sandbox.db"), "--accounts", str(accounts)) as server:
         yield server
 

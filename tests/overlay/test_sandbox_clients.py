@@ -29,9 +29,9 @@ from voipstudio_callmeback import (
 )
 from voipstudio_callmeback_sandbox import DEMO_ACCOUNT
 
-from sandbox.support import SECOND_ACCOUNT, RunningServer
+from sandbox.support import SECOND_ACCOUNT, TWO_FACTOR_ACCOUNT, RunningServer
 
-from .conftest import TWO_FACTOR_ACCOUNT, Client, Driver, Recorder
+from .conftest import Client, Driver, Recorder
 
 # The sample data every account of the live sandbox starts with (read-only collections).
 WEBSITES = 3

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterable, Iterator, Mapping
+from collections.abc import AsyncIterable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,6 +237,36 @@ class InProcessSandbox:
         self.store.close()
 
 
+def accounts_file(directory: Path, accounts: Iterable[Account]) -> Path:
+    """An --accounts file (the README's format) listing these accounts."""
+    entries: list[dict[str, Any]] = []
+    for account in accounts:
+        entry: dict[str, Any] = {
+            "user_id": account.user_id,
+            "email": account.email,
+            "password": account.password,
+            "api_key": account.api_key,
+        }
+        if account.two_factor_code is not None:
+            entry["two_factor_code"] = account.two_factor_code
+        entries.append(entry)
+    path = directory / "accounts.json"
+    path.write_text(json.dumps({"accounts": entries}), encoding="utf-8")
+    return path
+
+
+def stop_process(process: subprocess.Popen[Any], *, timeout: float, raise_if_killed: bool = False) -> None:
+    """Ask a server process to stop; kill it if it has not within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        if raise_if_killed:
+            raise
+
+
 @dataclass
 class RunningServer:
     """The command line serving on loopback: where it listens and what it has written to stderr."""
@@ -299,13 +329,8 @@ def run_cli(log_dir: Path, *args: str) -> Iterator[RunningServer]:
         _wait_until_serving(server.url, process, deadline)
         yield server
     finally:
-        process.terminate()
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
+            stop_process(process, timeout=15, raise_if_killed=True)
         finally:
             reader.join(timeout=5)
             process.stdout.close()
