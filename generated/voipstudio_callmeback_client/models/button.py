@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -76,36 +76,12 @@ class Button:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id")
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        data_online = d.pop("data_online", UNSET)
-
-        data_offline = d.pop("data_offline", UNSET)
-
-        def _parse_created_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
         button = cls(
-            id=id,
-            name=name,
-            data_online=data_online,
-            data_offline=data_offline,
-            created_at=created_at,
+            d.pop("id"),  # id
+            d.pop("name", UNSET),  # name
+            d.pop("data_online", UNSET),  # data_online
+            d.pop("data_offline", UNSET),  # data_offline
+            d.pop("created_at", UNSET),  # created_at
         )
 
         button.additional_properties = d

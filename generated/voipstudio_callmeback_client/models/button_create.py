@@ -51,16 +51,10 @@ class ButtonCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        name = d.pop("name")
-
-        data_online = d.pop("data_online", UNSET)
-
-        data_offline = d.pop("data_offline", UNSET)
-
         button_create = cls(
-            name=name,
-            data_online=data_online,
-            data_offline=data_offline,
+            d.pop("name"),  # name
+            d.pop("data_online", UNSET),  # data_online
+            d.pop("data_offline", UNSET),  # data_offline
         )
 
         return button_create

@@ -56,11 +56,9 @@ class ButtonResponse:
         d = dict(src_dict)
         data = Button.from_dict(d.pop("data"))
 
-        links = d.pop("links", UNSET)
-
         button_response = cls(
-            data=data,
-            links=links,
+            data,
+            d.pop("links", UNSET),  # links
         )
 
         button_response.additional_properties = d

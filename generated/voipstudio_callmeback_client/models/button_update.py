@@ -49,16 +49,10 @@ class ButtonUpdate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        name = d.pop("name", UNSET)
-
-        data_online = d.pop("data_online", UNSET)
-
-        data_offline = d.pop("data_offline", UNSET)
-
         button_update = cls(
-            name=name,
-            data_online=data_online,
-            data_offline=data_offline,
+            d.pop("name", UNSET),  # name
+            d.pop("data_online", UNSET),  # data_online
+            d.pop("data_offline", UNSET),  # data_offline
         )
 
         return button_update

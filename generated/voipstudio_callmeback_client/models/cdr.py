@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -352,313 +352,39 @@ class Cdr:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id")
-
-        def _parse_call_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        call_id = _parse_call_id(d.pop("call_id", UNSET))
-
-        def _parse_live_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        live_id = _parse_live_id(d.pop("live_id", UNSET))
-
-        def _parse_parent_live_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        parent_live_id = _parse_parent_live_id(d.pop("parent_live_id", UNSET))
-
-        def _parse_user_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        user_id = _parse_user_id(d.pop("user_id", UNSET))
-
-        def _parse_sip_endpoint_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sip_endpoint_id = _parse_sip_endpoint_id(d.pop("sip_endpoint_id", UNSET))
-
-        def _parse_server_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        server_id = _parse_server_id(d.pop("server_id", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
-
-        def _parse_calldate(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        calldate = _parse_calldate(d.pop("calldate", UNSET))
-
-        def _parse_clid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        clid = _parse_clid(d.pop("clid", UNSET))
-
-        def _parse_src_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        src_id = _parse_src_id(d.pop("src_id", UNSET))
-
-        def _parse_src_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        src_name = _parse_src_name(d.pop("src_name", UNSET))
-
-        def _parse_src(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        src = _parse_src(d.pop("src", UNSET))
-
-        def _parse_src_ua(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        src_ua = _parse_src_ua(d.pop("src_ua", UNSET))
-
-        def _parse_src_codec(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        src_codec = _parse_src_codec(d.pop("src_codec", UNSET))
-
-        def _parse_dst_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dst_id = _parse_dst_id(d.pop("dst_id", UNSET))
-
-        def _parse_dst(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dst = _parse_dst(d.pop("dst", UNSET))
-
-        def _parse_dst_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dst_name = _parse_dst_name(d.pop("dst_name", UNSET))
-
-        def _parse_dst_ua(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dst_ua = _parse_dst_ua(d.pop("dst_ua", UNSET))
-
-        def _parse_dst_codec(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dst_codec = _parse_dst_codec(d.pop("dst_codec", UNSET))
-
-        def _parse_duration(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        duration = _parse_duration(d.pop("duration", UNSET))
-
-        def _parse_billsec(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        billsec = _parse_billsec(d.pop("billsec", UNSET))
-
-        def _parse_disposition(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        disposition = _parse_disposition(d.pop("disposition", UNSET))
-
-        def _parse_destination(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        destination = _parse_destination(d.pop("destination", UNSET))
-
-        def _parse_context(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        context = _parse_context(d.pop("context", UNSET))
-
-        def _parse_rate(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        rate = _parse_rate(d.pop("rate", UNSET))
-
-        def _parse_charge(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        charge = _parse_charge(d.pop("charge", UNSET))
-
-        def _parse_t_cause(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        t_cause = _parse_t_cause(d.pop("t_cause", UNSET))
-
-        def _parse_info(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        info = _parse_info(d.pop("info", UNSET))
-
-        labels = d.pop("labels", UNSET)
-
-        def _parse_metadata(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        metadata = _parse_metadata(d.pop("metadata", UNSET))
-
-        def _parse_nb_notes(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        nb_notes = _parse_nb_notes(d.pop("nb_notes", UNSET))
-
         cdr = cls(
-            id=id,
-            call_id=call_id,
-            live_id=live_id,
-            parent_live_id=parent_live_id,
-            user_id=user_id,
-            sip_endpoint_id=sip_endpoint_id,
-            server_id=server_id,
-            type_=type_,
-            calldate=calldate,
-            clid=clid,
-            src_id=src_id,
-            src_name=src_name,
-            src=src,
-            src_ua=src_ua,
-            src_codec=src_codec,
-            dst_id=dst_id,
-            dst=dst,
-            dst_name=dst_name,
-            dst_ua=dst_ua,
-            dst_codec=dst_codec,
-            duration=duration,
-            billsec=billsec,
-            disposition=disposition,
-            destination=destination,
-            context=context,
-            rate=rate,
-            charge=charge,
-            t_cause=t_cause,
-            info=info,
-            labels=labels,
-            metadata=metadata,
-            nb_notes=nb_notes,
+            d.pop("id"),  # id
+            d.pop("call_id", UNSET),  # call_id
+            d.pop("live_id", UNSET),  # live_id
+            d.pop("parent_live_id", UNSET),  # parent_live_id
+            d.pop("user_id", UNSET),  # user_id
+            d.pop("sip_endpoint_id", UNSET),  # sip_endpoint_id
+            d.pop("server_id", UNSET),  # server_id
+            d.pop("type", UNSET),  # type_
+            d.pop("calldate", UNSET),  # calldate
+            d.pop("clid", UNSET),  # clid
+            d.pop("src_id", UNSET),  # src_id
+            d.pop("src_name", UNSET),  # src_name
+            d.pop("src", UNSET),  # src
+            d.pop("src_ua", UNSET),  # src_ua
+            d.pop("src_codec", UNSET),  # src_codec
+            d.pop("dst_id", UNSET),  # dst_id
+            d.pop("dst", UNSET),  # dst
+            d.pop("dst_name", UNSET),  # dst_name
+            d.pop("dst_ua", UNSET),  # dst_ua
+            d.pop("dst_codec", UNSET),  # dst_codec
+            d.pop("duration", UNSET),  # duration
+            d.pop("billsec", UNSET),  # billsec
+            d.pop("disposition", UNSET),  # disposition
+            d.pop("destination", UNSET),  # destination
+            d.pop("context", UNSET),  # context
+            d.pop("rate", UNSET),  # rate
+            d.pop("charge", UNSET),  # charge
+            d.pop("t_cause", UNSET),  # t_cause
+            d.pop("info", UNSET),  # info
+            d.pop("labels", UNSET),  # labels
+            d.pop("metadata", UNSET),  # metadata
+            d.pop("nb_notes", UNSET),  # nb_notes
         )
 
         cdr.additional_properties = d

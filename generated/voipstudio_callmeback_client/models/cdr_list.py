@@ -58,11 +58,9 @@ class CdrList:
 
             data.append(data_item)
 
-        total = d.pop("total")
-
         cdr_list = cls(
-            data=data,
-            total=total,
+            data,
+            d.pop("total"),  # total
         )
 
         cdr_list.additional_properties = d

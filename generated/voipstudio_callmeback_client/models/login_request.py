@@ -40,13 +40,9 @@ class LoginRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        email = d.pop("email")
-
-        password = d.pop("password")
-
         login_request = cls(
-            email=email,
-            password=password,
+            d.pop("email"),  # email
+            d.pop("password"),  # password
         )
 
         return login_request

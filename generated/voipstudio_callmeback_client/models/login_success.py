@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -55,23 +55,10 @@ class LoginSuccess:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        user_token = d.pop("user_token")
-
-        user_id = d.pop("user_id")
-
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("message", UNSET))
-
         login_success = cls(
-            user_token=user_token,
-            user_id=user_id,
-            message=message,
+            d.pop("user_token"),  # user_token
+            d.pop("user_id"),  # user_id
+            d.pop("message", UNSET),  # message
         )
 
         login_success.additional_properties = d

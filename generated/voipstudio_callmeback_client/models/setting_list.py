@@ -58,11 +58,9 @@ class SettingList:
 
             data.append(data_item)
 
-        total = d.pop("total")
-
         setting_list = cls(
-            data=data,
-            total=total,
+            data,
+            d.pop("total"),  # total
         )
 
         setting_list.additional_properties = d

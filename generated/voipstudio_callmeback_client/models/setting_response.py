@@ -56,11 +56,9 @@ class SettingResponse:
         d = dict(src_dict)
         data = Setting.from_dict(d.pop("data"))
 
-        links = d.pop("links", UNSET)
-
         setting_response = cls(
-            data=data,
-            links=links,
+            data,
+            d.pop("links", UNSET),  # links
         )
 
         setting_response.additional_properties = d

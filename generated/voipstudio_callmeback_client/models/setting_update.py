@@ -99,40 +99,18 @@ class SettingUpdate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        button_id = d.pop("button_id", UNSET)
-
-        name = d.pop("name", UNSET)
-
-        position = d.pop("position", UNSET)
-
-        floating_icon = d.pop("floating_icon", UNSET)
-
-        culture = d.pop("culture", UNSET)
-
-        allowed_countries = d.pop("allowed_countries", UNSET)
-
-        show_to_allowed_countries_only = d.pop("show_to_allowed_countries_only", UNSET)
-
-        welcome_screen_msg = d.pop("welcome_screen_msg", UNSET)
-
-        privacy_policy_url = d.pop("privacy_policy_url", UNSET)
-
-        ddi_e164 = d.pop("ddi_e164", UNSET)
-
-        max_call_rate = d.pop("max_call_rate", UNSET)
-
         setting_update = cls(
-            button_id=button_id,
-            name=name,
-            position=position,
-            floating_icon=floating_icon,
-            culture=culture,
-            allowed_countries=allowed_countries,
-            show_to_allowed_countries_only=show_to_allowed_countries_only,
-            welcome_screen_msg=welcome_screen_msg,
-            privacy_policy_url=privacy_policy_url,
-            ddi_e164=ddi_e164,
-            max_call_rate=max_call_rate,
+            d.pop("button_id", UNSET),  # button_id
+            d.pop("name", UNSET),  # name
+            d.pop("position", UNSET),  # position
+            d.pop("floating_icon", UNSET),  # floating_icon
+            d.pop("culture", UNSET),  # culture
+            d.pop("allowed_countries", UNSET),  # allowed_countries
+            d.pop("show_to_allowed_countries_only", UNSET),  # show_to_allowed_countries_only
+            d.pop("welcome_screen_msg", UNSET),  # welcome_screen_msg
+            d.pop("privacy_policy_url", UNSET),  # privacy_policy_url
+            d.pop("ddi_e164", UNSET),  # ddi_e164
+            d.pop("max_call_rate", UNSET),  # max_call_rate
         )
 
         return setting_update

@@ -37,10 +37,8 @@ class TwoFactorChallenge:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        nonce = d.pop("nonce")
-
         two_factor_challenge = cls(
-            nonce=nonce,
+            d.pop("nonce"),  # nonce
         )
 
         two_factor_challenge.additional_properties = d

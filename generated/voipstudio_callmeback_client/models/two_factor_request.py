@@ -40,13 +40,9 @@ class TwoFactorRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        code = d.pop("code")
-
-        nonce = d.pop("nonce")
-
         two_factor_request = cls(
-            code=code,
-            nonce=nonce,
+            d.pop("code"),  # code
+            d.pop("nonce"),  # nonce
         )
 
         return two_factor_request

@@ -43,10 +43,8 @@ class Visitor:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id")
-
         visitor = cls(
-            id=id,
+            d.pop("id"),  # id
         )
 
         visitor.additional_properties = d

@@ -58,11 +58,9 @@ class VisitorList:
 
             data.append(data_item)
 
-        total = d.pop("total")
-
         visitor_list = cls(
-            data=data,
-            total=total,
+            data,
+            d.pop("total"),  # total
         )
 
         visitor_list.additional_properties = d

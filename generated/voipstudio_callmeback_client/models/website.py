@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -155,111 +155,20 @@ class Website:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id")
-
-        allowed_countries = d.pop("allowed_countries", UNSET)
-
-        def _parse_button_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        button_id = _parse_button_id(d.pop("button_id", UNSET))
-
-        def _parse_created_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        culture = d.pop("culture", UNSET)
-
-        def _parse_ddi(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        ddi = _parse_ddi(d.pop("ddi", UNSET))
-
-        def _parse_floating_icon(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        floating_icon = _parse_floating_icon(d.pop("floating_icon", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        position = d.pop("position", UNSET)
-
-        def _parse_privacy_policy_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        privacy_policy_url = _parse_privacy_policy_url(d.pop("privacy_policy_url", UNSET))
-
-        def _parse_show_to_allowed_countries_only(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        show_to_allowed_countries_only = _parse_show_to_allowed_countries_only(
-            d.pop("show_to_allowed_countries_only", UNSET)
-        )
-
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
-
-        def _parse_welcome_screen_msg(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        welcome_screen_msg = _parse_welcome_screen_msg(d.pop("welcome_screen_msg", UNSET))
-
         website = cls(
-            id=id,
-            allowed_countries=allowed_countries,
-            button_id=button_id,
-            created_at=created_at,
-            culture=culture,
-            ddi=ddi,
-            floating_icon=floating_icon,
-            name=name,
-            position=position,
-            privacy_policy_url=privacy_policy_url,
-            show_to_allowed_countries_only=show_to_allowed_countries_only,
-            title=title,
-            welcome_screen_msg=welcome_screen_msg,
+            d.pop("id"),  # id
+            d.pop("allowed_countries", UNSET),  # allowed_countries
+            d.pop("button_id", UNSET),  # button_id
+            d.pop("created_at", UNSET),  # created_at
+            d.pop("culture", UNSET),  # culture
+            d.pop("ddi", UNSET),  # ddi
+            d.pop("floating_icon", UNSET),  # floating_icon
+            d.pop("name", UNSET),  # name
+            d.pop("position", UNSET),  # position
+            d.pop("privacy_policy_url", UNSET),  # privacy_policy_url
+            d.pop("show_to_allowed_countries_only", UNSET),  # show_to_allowed_countries_only
+            d.pop("title", UNSET),  # title
+            d.pop("welcome_screen_msg", UNSET),  # welcome_screen_msg
         )
 
         website.additional_properties = d

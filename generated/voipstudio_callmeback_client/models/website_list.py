@@ -58,11 +58,9 @@ class WebsiteList:
 
             data.append(data_item)
 
-        total = d.pop("total")
-
         website_list = cls(
-            data=data,
-            total=total,
+            data,
+            d.pop("total"),  # total
         )
 
         website_list.additional_properties = d
