@@ -7,9 +7,10 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
+import msgspec
 from httpx_retries import Retry
 
 from ._auth import Credentials, check_transport_security
@@ -112,6 +113,23 @@ def parse_empty(response: httpx.Response, expected_status: int) -> None:
     _check_status(response, expected_status)
 
 
+_decode_json = msgspec.json.Decoder().decode
+
+
+def decode_json(response: httpx.Response) -> Any:
+    """The body's JSON value.
+
+    msgspec's decoder reads a 5,000-row page about twice as fast as the standard
+    library's (scripts/bench). What it refuses (a body not in UTF-8, NaN, a number
+    beyond a double) goes to the standard library's, as before, so that nothing that
+    parsed with httpx's `Response.json()` stops parsing.
+    """
+    try:
+        return _decode_json(response.content)
+    except msgspec.DecodeError:
+        return response.json()
+
+
 def parse(response: httpx.Response, expected_status: int, model: type[T]) -> T:
     """The model of a successful answer; a typed error for anything else."""
     _check_status(response, expected_status)
@@ -123,7 +141,7 @@ def parse(response: httpx.Response, expected_status: int, model: type[T]) -> T:
             f"{request.method} {request.url.path}: expected JSON, got {found}", response=response
         )
     try:
-        parsed = model.from_dict(response.json())  # type: ignore[attr-defined]
+        parsed = model.from_dict(decode_json(response))  # type: ignore[attr-defined]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UnexpectedResponseError(
             f"{request.method} {request.url.path}: the body does not match the spec ({type(exc).__name__}: {exc})",
