@@ -3,11 +3,14 @@
 A ```python block whose first line is `# run-against-sandbox` is run as it stands, in
 its own Python process, with VOIPSTUDIO_BASE_URL, VOIPSTUDIO_USER_ID, VOIPSTUDIO_API_KEY,
 VOIPSTUDIO_EMAIL and VOIPSTUDIO_PASSWORD naming the sandbox and its demo account.
-An example that needs `await` wraps it in `asyncio.run(...)`.
+An example that needs `await` wraps it in `asyncio.run(...)`. A marked ```sh block runs
+in bash (-eu, pipefail) with the virtualenv's commands on PATH, SANDBOX naming the
+sandbox's base URL and a configuration folder of its own.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -20,7 +23,7 @@ README = ROOT / "README.md"
 MARKER = "# run-against-sandbox"
 EXAMPLE_SECONDS = 60
 FENCE = re.compile(
-    r"^(?P<indent>[ \t]*)```python[ \t]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
+    r"^(?P<indent>[ \t]*)```(?P<language>python|sh)[ \t]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
     re.MULTILINE | re.DOTALL,
 )
 
@@ -31,15 +34,17 @@ class Example:
 
     line: int
     code: str
+    language: str = "python"
 
 
 def runnable_examples(markdown: str) -> list[Example]:
-    """The ```python blocks whose first line is the marker, dedented, in order."""
+    """The ```python and ```sh blocks whose first line is the marker, dedented, in order."""
     examples = []
     for block in FENCE.finditer(markdown):
         code = textwrap.dedent(block.group("body"))
         if code.splitlines()[:1] == [MARKER]:
-            examples.append(Example(line=markdown.count("\n", 0, block.start()) + 1, code=code))
+            line = markdown.count("\n", 0, block.start()) + 1
+            examples.append(Example(line=line, code=code, language=block.group("language")))
     return examples
 
 
@@ -47,12 +52,23 @@ def test_the_readme_examples_run_against_the_sandbox(sandbox_env: dict[str, str]
     """Every README block marked `# run-against-sandbox` exits 0 against the live sandbox (and there is one)."""
     examples = runnable_examples(README.read_text(encoding="utf-8"))
     assert examples, f"README.md has no ```python block whose first line is {MARKER!r}"
+    assert {example.language for example in examples} == {"python", "sh"}
+    shell_env = dict(
+        sandbox_env,
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{sandbox_env.get('PATH', '')}",
+        SANDBOX=sandbox_env["VOIPSTUDIO_BASE_URL"],
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
     for example in examples:
-        compile(example.code, f"README.md, line {example.line}", "exec")
+        if example.language == "python":
+            compile(example.code, f"README.md, line {example.line}", "exec")
+            command, env = [sys.executable, "-c", example.code], sandbox_env
+        else:
+            command, env = ["bash", "-euo", "pipefail", "-c", example.code], shell_env
         result = subprocess.run(
-            [sys.executable, "-c", example.code],
+            command,
             cwd=tmp_path,
-            env=sandbox_env,
+            env=env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -65,8 +81,8 @@ def test_the_readme_examples_run_against_the_sandbox(sandbox_env: dict[str, str]
         )
 
 
-def test_only_marked_python_blocks_are_examples() -> None:
-    """The extractor keeps marked ```python blocks (indented ones too) and leaves every other block out."""
+def test_only_marked_python_and_shell_blocks_are_examples() -> None:
+    """The extractor keeps marked ```python and ```sh blocks (indented ones too) and leaves every other block out."""
     markdown = textwrap.dedent(
         """\
         Intro.
@@ -85,6 +101,15 @@ def test_only_marked_python_blocks_are_examples() -> None:
         echo shell
         ```
 
+        ```sh
+        echo not marked
+        ```
+
+        ```console
+        # run-against-sandbox
+        $ echo another language
+        ```
+
         - In a list:
 
           ```python
@@ -99,11 +124,12 @@ def test_only_marked_python_blocks_are_examples() -> None:
         """
     )
     examples = runnable_examples(markdown)
-    assert [example.code for example in examples] == [
-        '# run-against-sandbox\nprint("one")\n',
-        "# run-against-sandbox\nimport asyncio\n",
+    assert [(example.language, example.code) for example in examples] == [
+        ("python", '# run-against-sandbox\nprint("one")\n'),
+        ("sh", "# run-against-sandbox\necho shell\n"),
+        ("python", "# run-against-sandbox\nimport asyncio\n"),
     ]
-    assert [example.line for example in examples] == [3, 19]
+    assert [example.line for example in examples] == [3, 12, 28]
 
 
 def test_the_sandbox_environment_names_the_sandbox_and_the_demo_account(sandbox_env: dict[str, str]) -> None:
