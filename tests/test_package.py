@@ -90,3 +90,21 @@ def test_wheel_holds_the_typed_packages_and_the_spec(tmp_path: Path) -> None:
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "Provides-Extra: sandbox" in metadata
     assert "Requires-Dist: connexion[swagger-ui,uvicorn]<4,>=3.1; extra == 'sandbox'" in metadata
+    assert "Requires-Dist: msgspec<1,>=0.18\n" in metadata
+    assert "Provides-Extra: cli" in metadata
+    assert "Requires-Dist: click<9,>=8.2; extra == 'cli'" in metadata
+    assert "Requires-Dist: rich>=13; extra == 'cli'" in metadata
+    entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    assert "voipstudio-callmeback = voipstudio_callmeback._cli:main" in entry_points.splitlines()
+    assert "voipstudio-callmeback-sandbox = voipstudio_callmeback_sandbox._cli:main" in entry_points.splitlines()
+
+
+def test_the_command_line_without_its_extra_says_what_to_install() -> None:
+    """Without click (the [cli] extra not installed) the command exits 1 with the pip command, not a traceback."""
+    code = "import sys; sys.modules['click'] = None; from voipstudio_callmeback._cli import main; main()"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "voipstudio-callmeback: the command line needs the [cli] extra: pip install 'voipstudio-callmeback[cli]'\n"
+    )
+    assert "Traceback" not in result.stderr
