@@ -83,6 +83,24 @@ class Resource:
             item[name] = value
         return item
 
+    def rows_to_dicts(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+        """What row_to_dict gives, for many rows that hold the public columns in their order.
+
+        Pairing by position instead of looking each column up by name keeps a 5,000-row
+        page from costing the sandbox more than the client's own work on it.
+        """
+        public = self.public
+        items = [dict(zip(public, row, strict=True)) for row in rows]
+        if self.booleans or self.json_columns:
+            for item in items:
+                for name in self.booleans:
+                    if item[name] is not None:
+                        item[name] = bool(item[name])
+                for name in self.json_columns:
+                    if item[name] is not None:
+                        item[name] = json.loads(item[name])
+        return items
+
 
 SETTING_FIELDS = (
     "allowed_countries",
@@ -197,6 +215,9 @@ CREATE TABLE IF NOT EXISTS cdrs (
     info TEXT, labels TEXT, metadata TEXT, nb_notes INTEGER
 );
 CREATE INDEX IF NOT EXISTS cdrs_account_calldate ON cdrs (account_id, calldate);
+-- A page in id order (the default) reads the account's records in index order; without
+-- it SQLite sorted every record of the account for each page.
+CREATE INDEX IF NOT EXISTS cdrs_account ON cdrs (account_id);
 CREATE INDEX IF NOT EXISTS visitors_account ON visitors (account_id);
 """
 
@@ -424,11 +445,11 @@ class Store:
         with self._lock:
             total = self._db.execute(f"SELECT COUNT(*) FROM {resource.table} WHERE {clause}", values).fetchone()[0]  # noqa: S608
             rows = self._db.execute(
-                f"SELECT * FROM {resource.table} WHERE {clause} "  # noqa: S608 - names from RESOURCES
+                f"SELECT {', '.join(resource.public)} FROM {resource.table} WHERE {clause} "  # noqa: S608 - names from RESOURCES
                 f"ORDER BY {order_column} {order}, id {order} LIMIT ? OFFSET ?",
                 [*values, size, (page - 1) * size],
             ).fetchall()
-        return Page([resource.row_to_dict(row) for row in rows], int(total))
+        return Page(resource.rows_to_dicts(rows), int(total))
 
     # --- single resources -----------------------------------------------------------------
 
