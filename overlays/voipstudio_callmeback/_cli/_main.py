@@ -48,10 +48,22 @@ INTERRUPTED = 130
 LIST_LIMIT = 50
 EXPORT_LIMIT = 1000
 
-stdout = Console(highlight=False, soft_wrap=True)
-if not stdout.is_terminal:  # piped or redirected: whole values, no wrapping at 80 columns
-    stdout = Console(highlight=False, soft_wrap=True, width=100_000)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+# The consoles are made when something is printed, on the streams of that moment (not those of
+# import time), so that a caller who redirects sys.stdout or sys.stderr (click's CliRunner)
+# gets the output, at the width its stream calls for. No markup and no emoji codes: the text
+# printed holds the service's data, file names and URLs, where "[...]" and ":name:" are text.
+def stdout_console() -> Console:
+    """A console on the current standard output."""
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True, markup=False, emoji=False)
+    if not console.is_terminal:  # piped or redirected: whole values, no wrapping at 80 columns
+        console = Console(file=sys.stdout, highlight=False, soft_wrap=True, markup=False, emoji=False, width=100_000)
+    return console
+
+
+def stderr_console() -> Console:
+    """A console on the current standard error."""
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 class UsageProblem(click.ClickException):
@@ -118,7 +130,7 @@ def api_errors() -> Iterator[None]:
     except (ValueError, TypeError) as exc:
         raise UsageProblem(str(exc)) from None
     except KeyboardInterrupt:
-        stderr.print("Interrupted")
+        stderr_console().print("Interrupted")
         raise SystemExit(INTERRUPTED) from None
 
 
@@ -153,12 +165,12 @@ def print_item(item: Any, as_json: bool) -> None:
     table.add_column(overflow="fold")
     for name, value in fields.items():
         table.add_row(name, _plain(value))
-    stdout.print(table)
+    stdout_console().print(table)
 
 
 # Columns of the list tables, where the whole record is too wide for a terminal (--json has everything).
 LIST_COLUMNS = {
-    "settings": ["id", "name", "button_id", "position", "culture", "floating_icon", "ddi_e164"],
+    "settings": ["id", "name", "button_id", "position", "culture", "floating_icon", "ddi"],
     "cdrs": ["id", "calldate", "type", "src", "dst", "dst_name", "duration", "billsec", "disposition", "charge"],
 }
 
@@ -172,11 +184,11 @@ def print_page(kind: str, page: Page[Any], limit: int, as_json: bool) -> None:
     table = Table(*columns, box=None, pad_edge=False, header_style="bold")
     for row in rows:
         table.add_row(*(_plain(row.get(name)) for name in columns))
-    stdout.print(table)
+    stdout_console().print(table)
     first = (page.number - 1) * limit + 1
     shown = f"{first:,} to {first + len(rows) - 1:,} of {page.total:,}" if rows else f"none of {page.total:,}"
     pages = max(1, -(-page.total // limit))
-    stderr.print(f"{kind}: {shown} (page {page.number} of {pages}; --page for more)")
+    stderr_console().print(f"{kind}: {shown} (page {page.number} of {pages}; --page for more)")
 
 
 # --- options shared by several commands ----------------------------------------------------
@@ -305,7 +317,7 @@ def login(target: Target, /, email: str | None, password_stdin: bool, otp_code: 
     if token is None:  # cannot happen: a client made by login() holds its session token
         raise ApiFailure("the login gave no session token")
     target.store.put(target.base_url, Session(token=token, email=email))
-    stderr.print(f"Logged in to {target.base_url} as {email}; the session is stored in {target.store.path}")
+    stderr_console().print(f"Logged in to {target.base_url} as {email}; the session is stored in {target.store.path}")
 
 
 @cli.command()
@@ -313,9 +325,9 @@ def login(target: Target, /, email: str | None, password_stdin: bool, otp_code: 
 def logout(target: Target, /) -> None:
     """Forget the stored session of this base URL."""
     if target.store.remove(target.base_url):
-        stderr.print(f"Logged out of {target.base_url}: its session was removed from {target.store.path}")
+        stderr_console().print(f"Logged out of {target.base_url}: its session was removed from {target.store.path}")
     else:
-        stderr.print(f"No session of {target.base_url} was stored")
+        stderr_console().print(f"No session of {target.base_url} was stored")
 
 
 # --- settings and buttons --------------------------------------------------------------------
@@ -412,7 +424,7 @@ def settings_delete(target: Target, /, id: int) -> None:
     """Delete widget settings."""
     with api_errors(), target.client() as client:
         client.settings.delete(id)
-    stderr.print(f"Deleted settings {id}")
+    stderr_console().print(f"Deleted settings {id}")
 
 
 @cli.group()
@@ -461,7 +473,7 @@ def buttons_delete(target: Target, /, id: int) -> None:
     """Delete a button."""
     with api_errors(), target.client() as client:
         client.buttons.delete(id)
-    stderr.print(f"Deleted button {id}")
+    stderr_console().print(f"Deleted button {id}")
 
 
 # --- collections -----------------------------------------------------------------------------
@@ -636,7 +648,7 @@ def run_export(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=stderr,
+        console=stderr_console(),
         disable=no_progress,
         transient=False,
     )
@@ -657,21 +669,30 @@ def run_export(
         of = f" of {progress.total:,}" if progress.total is not None else ""
         return f"{where} holds {progress.rows:,} complete rows{of}"
 
-    file: IO[str] = sys.stdout if out == "-" else open(out, "w", encoding="utf-8", newline="")  # noqa: SIM115
     try:
-        with bar:
-            asyncio.run(main(file))
+        file: IO[str] = sys.stdout if out == "-" else open(out, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:  # no such folder, no permission: the --out given cannot be used
+        asyncio.run(client.close())
+        raise UsageProblem(f"cannot write {out}: {exc.strerror or exc}") from None
+    try:
+        try:
+            with bar:
+                asyncio.run(main(file))
+        finally:
+            if file is sys.stdout:
+                file.flush()
+            else:
+                file.close()
     except KeyboardInterrupt:
-        stderr.print(f"Interrupted: {summary()}")
+        stderr_console().print(f"Interrupted: {summary()}")
         raise SystemExit(INTERRUPTED) from None
     except CallMeBackError as exc:
         raise ApiFailure(f"{exc}; {summary()}") from None
-    finally:
-        if file is sys.stdout:
-            file.flush()
-        else:
-            file.close()
-    stderr.print(f"Exported {progress.rows:,} {kind}: {summary()}")
+    except BrokenPipeError:  # the reader of standard output left: click exits quietly
+        raise
+    except OSError as exc:  # the disk is full, the file system went away
+        raise click.ClickException(f"cannot write {where}: {exc.strerror or exc}") from None
+    stderr_console().print(f"Exported {progress.rows:,} {kind}: {summary()}")
 
 
 @cdrs.command("export")
