@@ -1,0 +1,320 @@
+"""`cdrs export` and `visitors export`: CSV and JSON Lines files that hold what the service holds."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from voipstudio_callmeback import Filter
+
+from conftest import load_spec
+from sandbox.support import RunningServer
+
+from .conftest import SANDBOX_CDRS, Cli, client
+
+
+def cdr_columns() -> list[str]:
+    """The members the spec declares for a call record, in its order."""
+    properties = load_spec()["components"]["schemas"]["Cdr"]["properties"]
+    return list(properties)
+
+
+def everything(server: RunningServer, kind: str) -> list[dict[str, Any]]:
+    """Every item of a collection of the demo account, through the Python client."""
+    with client(server) as python:
+        return [item.to_dict() for item in getattr(python, kind).list(limit=5000)]
+
+
+def api_total(server: RunningServer, kind: str, conditions: list[Filter]) -> int:
+    """The `total` the service announces for a filter."""
+    with client(server) as python:
+        page = next(iter(getattr(python, kind).list(limit=1, filter=conditions).pages()))
+        total: int = page.total
+        return total
+
+
+def cell(value: Any) -> str:
+    """A value as the CSV export writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def read_csv(text: str) -> tuple[list[str], list[list[str]]]:
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows, "not even a header"
+    header, body = rows[0], rows[1:]
+    assert all(len(row) == len(header) for row in body)
+    return header, body
+
+
+def read_jsonl(text: str) -> list[dict[str, Any]]:
+    assert text == "" or text.endswith("\n")
+    items = [json.loads(line) for line in text.splitlines()]
+    assert all(isinstance(item, dict) for item in items)
+    return items
+
+
+def ids_in_order(ids: list[int]) -> None:
+    assert ids == sorted(ids)
+    assert len(ids) == len(set(ids))
+
+
+def test_cdrs_csv_export(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    found = cli.invoke("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", str(path), "--no-progress")
+    assert found.exit_code == 0, found.stderr
+    assert found.stdout == ""
+    records = everything(cli_sandbox, "cdrs")
+    assert len(records) == SANDBOX_CDRS == api_total(cli_sandbox, "cdrs", [])
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("\n")
+    header, rows = read_csv(text)
+    assert header == cdr_columns()
+    assert len(rows) == SANDBOX_CDRS
+    assert rows == [[cell(record.get(name)) for name in header] for record in records]
+    ids_in_order([int(row[0]) for row in rows])
+    assert f"Exported {SANDBOX_CDRS} cdrs: {path} holds {SANDBOX_CDRS} complete rows of {SANDBOX_CDRS}" in found.stderr
+
+
+def test_cdrs_jsonl_export_from_the_suffix(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    path = tmp_path / "calls.jsonl"
+    found = cli.invoke("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", str(path), "--no-progress")
+    assert found.exit_code == 0, found.stderr
+    items = read_jsonl(path.read_text(encoding="utf-8"))
+    assert items == everything(cli_sandbox, "cdrs")
+    ids_in_order([item["id"] for item in items])
+    assert f"holds {SANDBOX_CDRS} complete rows of {SANDBOX_CDRS}" in found.stderr
+
+
+def test_format_option_wins_over_the_suffix(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    as_csv = tmp_path / "calls.jsonl"
+    found = cli.invoke(
+        "--sandbox", cli_sandbox.url, "cdrs", "export", "--format", "csv", "--out", str(as_csv), "--no-progress"
+    )
+    assert found.exit_code == 0, found.stderr
+    header, rows = read_csv(as_csv.read_text(encoding="utf-8"))
+    assert header == cdr_columns()
+    assert len(rows) == SANDBOX_CDRS
+
+    as_jsonl = tmp_path / "calls.txt"
+    found = cli.invoke(
+        "--sandbox", cli_sandbox.url, "cdrs", "export", "--format", "jsonl", "--out", str(as_jsonl), "--no-progress"
+    )
+    assert found.exit_code == 0, found.stderr
+    assert len(read_jsonl(as_jsonl.read_text(encoding="utf-8"))) == SANDBOX_CDRS
+
+    no_suffix = tmp_path / "calls"
+    found = cli.invoke("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", str(no_suffix), "--no-progress")
+    assert found.exit_code == 0, found.stderr
+    assert no_suffix.read_text(encoding="utf-8") == as_csv.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl"])
+def test_export_to_standard_output(cli: Cli, cli_sandbox: RunningServer, format: str) -> None:
+    found = cli.invoke(
+        "--sandbox", cli_sandbox.url, "cdrs", "export", "--out", "-", "--format", format, "--filter", "id <= 120"
+    )
+    assert found.exit_code == 0, found.stderr
+    expected = [record for record in everything(cli_sandbox, "cdrs") if record["id"] <= 120]
+    if format == "csv":
+        header, rows = read_csv(found.stdout)
+        assert header == cdr_columns()
+        assert [int(row[0]) for row in rows] == [record["id"] for record in expected]
+    else:
+        assert read_jsonl(found.stdout) == expected
+    assert f"standard output holds {len(expected)} complete rows of {len(expected)}" in found.stderr
+
+
+def test_export_through_the_console_script(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    found = cli.run("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", "calls.csv", cwd=tmp_path)
+    assert found.exit_code == 0, found.stderr
+    header, rows = read_csv((tmp_path / "calls.csv").read_text(encoding="utf-8"))
+    assert header == cdr_columns()
+    assert len(rows) == SANDBOX_CDRS
+    assert f"{SANDBOX_CDRS}/{SANDBOX_CDRS}" in found.stderr  # the progress bar's last state
+    assert f"Exported {SANDBOX_CDRS} cdrs: calls.csv holds {SANDBOX_CDRS} complete rows" in found.stderr
+
+    piped = cli.run("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", "-", "--format", "jsonl")
+    assert piped.exit_code == 0, piped.stderr
+    assert len(read_jsonl(piped.stdout)) == SANDBOX_CDRS
+
+
+def test_since_and_until_dates_take_whole_days(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    records = everything(cli_sandbox, "cdrs")
+    first_day, last_day = records[100]["calldate"][:10], records[160]["calldate"][:10]
+    assert first_day < last_day
+    expected = [record["id"] for record in records if first_day <= record["calldate"][:10] <= last_day]
+    assert any(record["calldate"].startswith(last_day) and record["calldate"][11:] > "12:00:00" for record in records)
+    path = tmp_path / "period.csv"
+    found = cli.invoke(
+        "--sandbox", cli_sandbox.url, "cdrs", "export", "--since", first_day, "--until", last_day,
+        "--out", str(path), "--no-progress",
+    )  # fmt: skip
+    assert found.exit_code == 0, found.stderr
+    _, rows = read_csv(path.read_text(encoding="utf-8"))
+    assert [int(row[0]) for row in rows] == expected
+    assert f"holds {len(expected)} complete rows of {len(expected)}" in found.stderr
+
+    since = date.fromisoformat(first_day)
+    until = date.fromisoformat(last_day)
+    assert len(expected) == api_total(
+        cli_sandbox, "cdrs", [Filter("calldate", "gte", since), Filter("calldate", "lte", f"{until} 23:59:59")]
+    )
+
+    one_day = cli.invoke(
+        "--sandbox", cli_sandbox.url, "cdrs", "export", "--since", last_day, "--until", last_day,
+        "--out", "-", "--format", "jsonl",
+    )  # fmt: skip
+    assert [item["id"] for item in read_jsonl(one_day.stdout)] == [
+        record["id"] for record in records if record["calldate"].startswith(last_day)
+    ]
+
+
+def test_since_and_until_moments_are_inclusive(cli: Cli, cli_sandbox: RunningServer) -> None:
+    records = everything(cli_sandbox, "cdrs")
+    since, until = records[50]["calldate"], records[90]["calldate"]
+    expected = [record["id"] for record in records if since <= record["calldate"] <= until]
+    assert records[50]["id"] in expected
+    assert records[90]["id"] in expected
+    found = cli.invoke(
+        "--sandbox", cli_sandbox.url, "cdrs", "export", "--since", since, "--until", until.replace(" ", "T"),
+        "--out", "-", "--format", "jsonl",
+    )  # fmt: skip
+    assert found.exit_code == 0, found.stderr
+    assert [item["id"] for item in read_jsonl(found.stdout)] == expected
+
+
+def test_filter_and_period_together(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    records = everything(cli_sandbox, "cdrs")
+    since = records[150]["calldate"][:10]
+    path = tmp_path / "answered.csv"
+    found = cli.invoke(
+        "--sandbox", cli_sandbox.url, "cdrs", "export", "--since", since, "--filter", "disposition = ANSWERED",
+        "--filter", "duration > 300", "--out", str(path), "--no-progress",
+    )  # fmt: skip
+    assert found.exit_code == 0, found.stderr
+    header, rows = read_csv(path.read_text(encoding="utf-8"))
+    total = api_total(
+        cli_sandbox,
+        "cdrs",
+        [
+            Filter("calldate", "gte", date.fromisoformat(since)),
+            Filter("disposition", "eq", "ANSWERED"),
+            Filter("duration", "gt", 300),
+        ],
+    )
+    assert 0 < len(rows) == total < SANDBOX_CDRS
+    disposition, duration = header.index("disposition"), header.index("duration")
+    assert all(row[disposition] == "ANSWERED" and int(row[duration]) > 300 for row in rows)
+    assert f"holds {total} complete rows of {total}" in found.stderr
+
+
+def test_concurrency_does_not_change_the_file(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    contents = []
+    for name, options in [
+        ("one.csv", ["--limit", "37", "--concurrency", "1"]),
+        ("four.csv", ["--limit", "37"]),
+        ("eight.csv", ["--limit", "37", "--concurrency", "8"]),
+        ("default.csv", []),
+    ]:
+        found = cli.invoke(
+            "--sandbox", cli_sandbox.url, "cdrs", "export", "--out", str(tmp_path / name), "--no-progress", *options
+        )
+        assert found.exit_code == 0, found.stderr
+        contents.append((tmp_path / name).read_bytes())
+    assert contents[0].count(b"\n") == SANDBOX_CDRS + 1
+    assert all(content == contents[0] for content in contents)
+
+    lines = []
+    for concurrency in ("1", "4"):
+        found = cli.invoke(
+            "--sandbox", cli_sandbox.url, "cdrs", "export", "--out", "-", "--format", "jsonl", "--limit", "29",
+            "--concurrency", concurrency,
+        )  # fmt: skip
+        lines.append(found.stdout)
+    assert lines[0] == lines[1]
+    assert lines[0].count("\n") == SANDBOX_CDRS
+
+
+def test_visitors_export(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    visitors = everything(cli_sandbox, "visitors")
+    path = tmp_path / "visitors.csv"
+    found = cli.invoke("--sandbox", cli_sandbox.url, "visitors", "export", "--out", str(path), "--no-progress")
+    assert found.exit_code == 0, found.stderr
+    header, rows = read_csv(path.read_text(encoding="utf-8"))
+    # The spec declares only id; the other members of the first visitor follow it.
+    assert header == ["id", *(name for name in visitors[0] if name != "id")]
+    assert len(header) > 5
+    assert rows == [[cell(visitor.get(name)) for name in header] for visitor in visitors]
+    assert len(rows) == api_total(cli_sandbox, "visitors", [])
+    assert f"Exported {len(visitors)} visitors" in found.stderr
+
+    since, until = visitors[20]["created_at"][:10], visitors[60]["created_at"]
+    lines = cli.invoke(
+        "--sandbox", cli_sandbox.url, "visitors", "export", "--since", since, "--until", until, "--out", "-",
+        "--format", "jsonl",
+    )  # fmt: skip
+    assert lines.exit_code == 0, lines.stderr
+    expected = [visitor for visitor in visitors if since <= visitor["created_at"] <= until]
+    assert visitors[60] in expected
+    assert read_jsonl(lines.stdout) == expected
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+def test_export_usage_errors_leave_no_file(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    url = cli_sandbox.url
+    for args, message in [
+        (("--filter", "duration"), "FIELD OP VALUE"),
+        (("--since", "yesterday"), "--since"),
+        (("--until", "2026-02-30"), "--until"),
+        (("--format", "xml"), "--format"),
+        (("--concurrency", "0"), "--concurrency"),
+    ]:
+        found = cli.invoke("--sandbox", url, "cdrs", "export", "--out", str(path), *args)
+        assert found.exit_code == 2, (args, found.stderr)
+        assert message in found.stderr
+        assert not path.exists()
+    no_credentials = cli.invoke("--base-url", url, "cdrs", "export", "--out", str(path))
+    assert no_credentials.exit_code == 2
+    assert "not logged in" in no_credentials.stderr
+    assert not path.exists()
+    no_out = cli.invoke("--sandbox", url, "cdrs", "export")
+    assert no_out.exit_code == 2
+    assert "--out" in no_out.stderr
+
+
+def test_export_to_a_folder_that_does_not_exist(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    path = tmp_path / "no-such-folder" / "calls.csv"
+    found = cli.run("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", str(path))
+    assert found.exit_code == 2
+    assert f"cannot write {path}" in found.stderr
+    assert "No such file or directory" in found.stderr
+
+
+def test_export_to_a_full_disk(cli: Cli, cli_sandbox: RunningServer) -> None:
+    found = cli.run("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", "/dev/full", "--no-progress")
+    assert found.exit_code == 1
+    assert "cannot write /dev/full" in found.stderr
+    assert "Exported" not in found.stderr
+
+
+def test_export_refused_by_the_api(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    found = cli.invoke("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", str(path), "--filter", "nope = 1")
+    assert found.exit_code == 1
+    assert "400" in found.stderr
+    assert f"{path} holds 0 complete rows" in found.stderr
+    assert path.read_text(encoding="utf-8") == ""
