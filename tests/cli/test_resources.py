@@ -330,6 +330,7 @@ def test_filter_matches_the_python_clients_filter(cli: Cli, cli_sandbox: Running
         (("settings", "list", "--bogus"), 2, "No such option"),
         (("cdrs", "list", "--filter", "duration"), 2, "FIELD OP VALUE"),
         (("cdrs", "list", "--filter", "9lives = 1"), 2, "FIELD OP VALUE"),
+        (("cdrs", "list", "--filter", "duration >"), 2, "FIELD OP VALUE"),
         (("cdrs", "list", "--limit", "0"), 2, "--limit"),
         (("cdrs", "list", "--dir", "UP"), 2, "--dir"),
         (("settings", "update", "1"), 2, "give at least one field"),

@@ -200,7 +200,8 @@ def json_option(function: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")(function)
 
 
-FILTER_PATTERN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|=|>|<|~)\s*(.*?)\s*$", re.DOTALL)
+# A value is required: `name=""` compares with the empty string, `name=` is a mistake.
+FILTER_PATTERN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|=|>|<|~)\s*(.+?)\s*$", re.DOTALL)
 OPERATORS = {"=": "eq", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte", "~": "like"}
 
 
