@@ -190,14 +190,24 @@ class ClientConfig:
         retry_policy(max_retries)  # validates max_retries now rather than at the first request
 
 
-def env_credentials() -> tuple[Credentials, str]:
-    """Credentials and base URL from VOIPSTUDIO_API_TOKEN, or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY."""
+def credentials_from_env() -> Credentials | None:
+    """VOIPSTUDIO_API_TOKEN, or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY; None when neither is set.
+
+    Values a header cannot carry raise ValueError, as they do when passed to a client.
+    """
     token = os.environ.get("VOIPSTUDIO_API_TOKEN")
     user_id = os.environ.get("VOIPSTUDIO_USER_ID")
     api_key = os.environ.get("VOIPSTUDIO_API_KEY")
-    base_url = os.environ.get("VOIPSTUDIO_BASE_URL", DEFAULT_BASE_URL)
     if token:
-        return Credentials(token=token), base_url
+        return Credentials(token=token)
     if user_id and api_key:
-        return Credentials(user_id=user_id, api_key=api_key), base_url
-    raise ValueError("set VOIPSTUDIO_API_TOKEN, or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY")
+        return Credentials(user_id=user_id, api_key=api_key)
+    return None
+
+
+def env_credentials() -> tuple[Credentials, str]:
+    """Credentials and base URL from VOIPSTUDIO_API_TOKEN, or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY."""
+    credentials = credentials_from_env()
+    if credentials is None:
+        raise ValueError("set VOIPSTUDIO_API_TOKEN, or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY")
+    return credentials, os.environ.get("VOIPSTUDIO_BASE_URL", DEFAULT_BASE_URL)

@@ -302,6 +302,21 @@ def test_environment_wins_over_the_stored_session_without_sandbox(cli: Cli, cli_
     assert listed_ids(found) == setting_ids(cli_sandbox, DEMO_ACCOUNT)
 
 
+def test_a_malformed_environment_token_is_refused_not_skipped(cli: Cli, cli_sandbox: RunningServer) -> None:
+    """A token a header cannot carry is a usage error, even with a stored session to fall back on."""
+    login = cli.run(
+        "--base-url", cli_sandbox.url, "login", "--email", SECOND_ACCOUNT.email, "--password-stdin",
+        input=SECOND_ACCOUNT.password + "\n",
+    )  # fmt: skip
+    assert login.exit_code == 0, login.stderr
+    bad = "canary-token-with-a-newline\n-inside"
+    cli.secrets.add("canary-token-with-a-newline")
+    found = cli.run("--base-url", cli_sandbox.url, "settings", "list", env={"VOIPSTUDIO_API_TOKEN": bad})
+    assert found.exit_code == 2
+    assert "token must be printable ASCII" in found.stderr
+    assert found.stdout == ""
+
+
 def test_sandbox_ignores_the_environments_credentials(cli: Cli, cli_sandbox: RunningServer) -> None:
     token = session_token(cli_sandbox, SECOND_ACCOUNT)
     cli.secrets.update({token, SECOND_ACCOUNT.api_key})

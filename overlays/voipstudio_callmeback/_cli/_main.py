@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -26,7 +25,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from voipstudio_callmeback_client.models import Cdr, Visitor
 
-from .._base import DEFAULT_BASE_URL
+from .._auth import Credentials
+from .._base import DEFAULT_BASE_URL, credentials_from_env
 from .._client import AsyncCallMeBack, CallMeBack
 from .._exceptions import CallMeBackError
 from .._filters import Filter, FilterValue
@@ -81,40 +81,34 @@ class Target:
     sandbox: bool
     store: SessionStore
 
-    def credentials(self) -> dict[str, str | None]:
-        """The client's credential keywords: the environment's, else the stored session, else (sandbox) the demo's.
+    def credentials(self) -> Credentials:
+        """The environment's credentials (as the clients' from_env() reads them), else the stored
+        session, else, for a sandbox, its demo account.
 
         With --sandbox the environment's credentials are not used: they belong to the real
         service and must not be sent to a local server.
         """
         if not self.sandbox:
-            token = os.environ.get("VOIPSTUDIO_API_TOKEN")
-            user_id, api_key = os.environ.get("VOIPSTUDIO_USER_ID"), os.environ.get("VOIPSTUDIO_API_KEY")
-            if token:
-                return {"token": token, "user_id": None, "api_key": None}
-            if user_id and api_key:
-                return {"token": None, "user_id": user_id, "api_key": api_key}
+            found = credentials_from_env()
+            if found is not None:
+                return found
         session = self.store.get(self.base_url)
         if session is not None:
-            return {"token": session.token, "user_id": None, "api_key": None}
+            return Credentials(token=session.token)
         if self.sandbox:
-            return {"token": None, "user_id": SANDBOX_USER_ID, "api_key": SANDBOX_API_KEY}
+            return Credentials(user_id=SANDBOX_USER_ID, api_key=SANDBOX_API_KEY)
         raise UsageProblem(
             f"not logged in to {self.base_url}: run `voipstudio-callmeback login`, or set VOIPSTUDIO_API_TOKEN, "
             "or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY"
         )
 
     def client(self) -> CallMeBack:
-        given = self.credentials()
-        return CallMeBack(
-            token=given["token"], user_id=given["user_id"], api_key=given["api_key"], base_url=self.base_url
-        )
+        found = self.credentials()
+        return CallMeBack(token=found.token, user_id=found.user_id, api_key=found.api_key, base_url=self.base_url)
 
     def async_client(self) -> AsyncCallMeBack:
-        given = self.credentials()
-        return AsyncCallMeBack(
-            token=given["token"], user_id=given["user_id"], api_key=given["api_key"], base_url=self.base_url
-        )
+        found = self.credentials()
+        return AsyncCallMeBack(token=found.token, user_id=found.user_id, api_key=found.api_key, base_url=self.base_url)
 
 
 pass_target = click.make_pass_decorator(Target)
