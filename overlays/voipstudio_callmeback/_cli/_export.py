@@ -30,12 +30,16 @@ FORMATS: tuple[Format, ...] = ("csv", "jsonl")
 class Model(Protocol):
     additional_properties: dict[str, Any]
 
-    def to_dict(self) -> dict[str, Any]: ...
+
+def _attributes_by_json_name(model: type[Any]) -> dict[str, str]:
+    """The fields the spec declares for a model, in the spec's order: JSON name -> attribute
+    (the generator adds `_` to names Python reserves, such as `type_`)."""
+    return {field.name.removesuffix("_"): field.name for field in attrs.fields(model) if field.init}
 
 
 def declared_columns(model: type[Any]) -> list[str]:
     """The JSON names of the fields the spec declares for a model, in the spec's order."""
-    return [field.name.removesuffix("_") for field in attrs.fields(model) if field.init]
+    return list(_attributes_by_json_name(model))
 
 
 def _cell(value: Any) -> str | int | float:
@@ -59,19 +63,16 @@ class _Fields:
     every row: the writers below spend most of an export's CPU time here."""
 
     def __init__(self, model: type[Any], columns: list[str]) -> None:
-        by_json_name = {field.name.removesuffix("_"): field.name for field in attrs.fields(model) if field.init}
+        by_json_name = _attributes_by_json_name(model)
         unknown = [name for name in columns if name not in by_json_name]
         if unknown:
             raise ValueError(f"{model.__name__} has no field {', '.join(unknown)}")
+        if not columns:
+            raise ValueError("an export needs at least one column")
         self.names = columns
-        attributes = [by_json_name[name] for name in columns]
-        getter = operator.attrgetter(*attributes) if attributes else None
-        if getter is None:
-            self.values: Callable[[Any], tuple[Any, ...]] = lambda item: ()
-        elif len(attributes) == 1:
-            self.values = lambda item: (getter(item),)
-        else:
-            self.values = getter
+        getter = operator.attrgetter(*(by_json_name[name] for name in columns))
+        # attrgetter gives the value itself, not a tuple, when it reads one attribute.
+        self.values: Callable[[Any], tuple[Any, ...]] = getter if len(columns) > 1 else lambda item: (getter(item),)
 
 
 class CsvWriter:
