@@ -15,6 +15,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts" / "lib"))
 import bench
+import sandbox_process
 
 KEYS = ["parse", "get", "export", "regenerate"]
 
@@ -163,9 +164,9 @@ class TestMeasurementHelpers:
     def test_banner_url(self) -> None:
         """The base URL comes from the sandbox's first line."""
         line = "VoIPstudio Call Me Back sandbox: http://127.0.0.1:41301/v1.1/voipstudio (and /v1.2/voipstudio)\n"
-        assert bench.banner_url(line) == "http://127.0.0.1:41301/v1.1/voipstudio"
-        with pytest.raises(bench.BenchError):
-            bench.banner_url("Traceback (most recent call last):")
+        assert sandbox_process.banner_url(line) == "http://127.0.0.1:41301/v1.1/voipstudio"
+        with pytest.raises(sandbox_process.SandboxError):
+            sandbox_process.banner_url("Traceback (most recent call last):")
 
 
 class TestExitStatus:

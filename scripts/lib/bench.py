@@ -26,7 +26,6 @@ import os
 import platform
 import re
 import resource
-import select
 import statistics
 import subprocess
 import sys
@@ -39,9 +38,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sandbox_process import RunningSandbox, SandboxError, running_sandbox, sandbox_command
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "build" / "bench"
-BIN = Path(sys.executable).parent
 CHILD_COMMAND = "export-child"
 
 # The sandbox's demo account (HTTP Basic with its API key).
@@ -187,14 +187,6 @@ def status_kib(status: str, name: str) -> int:
     if found is None:
         raise BenchError(f"no {name} in /proc/self/status")
     return int(found.group(1))
-
-
-def banner_url(line: str) -> str:
-    """The base URL the sandbox prints on its first line."""
-    found = re.match(r"VoIPstudio Call Me Back sandbox: (http://\S+/v1\.1/voipstudio) ", line)
-    if found is None:
-        raise BenchError(f"unexpected first line from the sandbox: {line!r}")
-    return found.group(1)
 
 
 def ms(seconds: float) -> str:
@@ -462,67 +454,22 @@ def export_child(argv: Sequence[str]) -> int:
     return 0
 
 
-@dataclass(frozen=True)
-class Sandbox:
-    url: str
-    process: subprocess.Popen[str]
-    stderr: Path
-
-
-def _first_line(process: subprocess.Popen[str], deadline: float) -> str:
-    if process.stdout is None:
-        raise BenchError("the sandbox's output is not piped")
-    while True:
-        ready, _, _ = select.select([process.stdout], [], [], 0.1)
-        if ready:
-            return process.stdout.readline()
-        if process.poll() is not None or time.monotonic() > deadline:
-            return ""
-
-
 @contextmanager
-def sandbox(work: Path, cdrs: int) -> Iterator[Sandbox]:
+def sandbox(work: Path, cdrs: int) -> Iterator[RunningSandbox]:
     """voipstudio-callmeback-sandbox on 127.0.0.1 and a free port, seeded with `cdrs` records,
     with LATENCY_MS added to every request; stopped on exit."""
-    import httpx
-
-    command = [
-        str(BIN / "voipstudio-callmeback-sandbox"),
-        *("--host", "127.0.0.1", "--port", "0", "--cdrs", str(cdrs)),
-        *("--latency-ms", f"{LATENCY_MS:g}", "--db", str(work / "sandbox.db")),
-    ]
+    command = sandbox_command("--cdrs", str(cdrs), "--latency-ms", f"{LATENCY_MS:g}", "--db", str(work / "sandbox.db"))
     stderr_path = work / "sandbox.stderr"
     print(f"  $ {' '.join(command)}", flush=True)
     with stderr_path.open("w", encoding="utf-8") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, encoding="utf-8")
-    try:
-        deadline = time.monotonic() + SANDBOX_START_S
-        line = _first_line(process, deadline)
-        if not line:
-            raise BenchError(f"the sandbox did not start: {stderr_path.read_text(encoding='utf-8')[-2000:]}")
-        url = banner_url(line)
-        while True:  # it prints its address before it listens
-            try:
-                if httpx.get(url + "/callmeback/settings", timeout=2.0).status_code == 401:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise BenchError(f"the sandbox did not serve: {stderr_path.read_text(encoding='utf-8')[-2000:]}")
-            time.sleep(0.05)
-        yield Sandbox(url, process, stderr_path)
-    finally:
-        process.terminate()
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+            with running_sandbox(command, stderr=stderr, start_seconds=SANDBOX_START_S) as server:
+                yield server
+        except SandboxError as exc:
+            raise BenchError(f"{exc}: {stderr_path.read_text(encoding='utf-8')[-2000:]}") from None
 
 
-def run_export(server: Sandbox, work: Path, limit: int, prefetch: int, cdrs: int) -> dict[str, Any]:
+def run_export(server: RunningSandbox, work: Path, limit: int, prefetch: int, cdrs: int) -> dict[str, Any]:
     """One export in a child process; checks the rows it wrote and the lines of the CSV."""
     path = work / f"export-{limit}-{prefetch}.csv"
     command = [sys.executable, str(Path(__file__).resolve()), CHILD_COMMAND, server.url, str(limit), str(prefetch)]
