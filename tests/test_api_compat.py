@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts" / "lib"))
 import api_compat
+from conftest import ROOT
 
 MODULE = "overlays/voipstudio_callmeback/__init__.py"
 API = '''"""A tiny stand-in for the overlay."""

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts" / "lib"))
 import bench
 import sandbox_process
+from conftest import ROOT
 
 KEYS = ["parse", "get", "export", "regenerate"]
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import copy
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from conftest import ROOT, load_spec
-
-sys.path.insert(0, str(ROOT / "scripts" / "lib"))
 import spec_compat
+from conftest import ROOT, load_spec
 
 GET = "/paths/~1widgets/get"
 POST = "/paths/~1widgets/post"

@@ -11,8 +11,8 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
-from voipstudio_callmeback_client.api.authentication import log_in, verify_two_factor_code
-from voipstudio_callmeback_client.models import LoginRequest, LoginSuccess, TwoFactorChallenge, TwoFactorRequest
+from voipstudio_callmeback_client.models import LoginSuccess, TwoFactorChallenge
+from voipstudio_callmeback_client.operations import OPERATIONS, Operation
 
 from ._auth import CredentialAuth, Credentials
 from ._base import (
@@ -32,31 +32,33 @@ from ._base import (
     setup_logging,
 )
 from ._exceptions import AuthenticationError
-from ._resources import (
-    AsyncButtons,
-    AsyncCdrs,
-    AsyncSettings,
-    AsyncVisitors,
-    AsyncWebsites,
-    Buttons,
-    Cdrs,
-    Settings,
-    Visitors,
-    Websites,
-)
+from ._resource_base import request
+from ._resources import AsyncResources, SyncResources
 
 T = TypeVar("T")
 OTP = str | Callable[[], str] | Callable[[], Awaitable[str]]
 
+# The session's own operations (overlays/exempt-operations.toml): login() calls them.
+LOG_IN = OPERATIONS["logIn"]
+VERIFY_TWO_FACTOR_CODE = OPERATIONS["verifyTwoFactorCode"]
+# The answer of POST /login that asks for a two-factor code instead of giving the token.
+TWO_FACTOR_STATUS = next(status for status, model in LOG_IN.responses.items() if model is TwoFactorChallenge)
 
-def _login_kwargs(login: Login) -> dict[str, Any]:
-    kwargs: dict[str, Any] = log_in._get_kwargs(body=LoginRequest(email=login.email, password=login.password))
-    return kwargs
+
+def _login_request(login: Login) -> dict[str, Any]:
+    return request(LOG_IN, fields={"email": login.email, "password": login.password})
 
 
-def _two_factor_kwargs(code: str, challenge: TwoFactorChallenge) -> dict[str, Any]:
-    kwargs: dict[str, Any] = verify_two_factor_code._get_kwargs(body=TwoFactorRequest(code=code, nonce=challenge.nonce))
-    return kwargs
+def _two_factor_request(code: str, challenge: TwoFactorChallenge) -> dict[str, Any]:
+    return request(VERIFY_TWO_FACTOR_CODE, fields={"code": code, "nonce": challenge.nonce})
+
+
+def _answer_of(operation: Operation, response: httpx.Response) -> Any:
+    """The model of an operation's success answer (None when it has no body); a typed error otherwise."""
+    if operation.response is None:
+        parse_empty(response, operation.status)
+        return None
+    return parse(response, operation.status, operation.response)
 
 
 def _two_factor_required(response: httpx.Response) -> AuthenticationError:
@@ -110,7 +112,7 @@ class _Client:
         return make(token=credentials.token, user_id=credentials.user_id, api_key=credentials.api_key, **kwargs)
 
 
-class CallMeBack(_Client):
+class CallMeBack(_Client, SyncResources):
     """A client of the Call Me Back API.
 
     `CallMeBack(token=...)` sends a session token (X-Auth-Token); `CallMeBack(user_id=...,
@@ -144,11 +146,7 @@ class CallMeBack(_Client):
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client()
         self._relogin = threading.Lock()
-        self.settings = Settings(self)
-        self.buttons = Buttons(self)
-        self.websites = Websites(self)
-        self.cdrs = Cdrs(self)
-        self.visitors = Visitors(self)
+        self._attach_resources(self)
 
     @classmethod
     def login(
@@ -176,14 +174,16 @@ class CallMeBack(_Client):
 
     def _log_in(self, login: Login) -> None:
         """Exchange the login for a session token and send it from now on."""
-        response = self._send(_login_kwargs(login), authenticated=False)
-        if response.status_code == 202:
-            challenge = parse(response, 202, TwoFactorChallenge)
+        response = self._send(_login_request(login), authenticated=False)
+        if response.status_code == TWO_FACTOR_STATUS:
+            challenge = parse(response, TWO_FACTOR_STATUS, TwoFactorChallenge)
             if login.otp is None:
                 raise _two_factor_required(response)
             code = login.otp() if callable(login.otp) else login.otp
-            response = self._send(_two_factor_kwargs(str(code), challenge), authenticated=False)
-        success = parse(response, 200, LoginSuccess)
+            response = self._send(_two_factor_request(str(code), challenge), authenticated=False)
+            success = parse(response, VERIFY_TWO_FACTOR_CODE.status, LoginSuccess)
+        else:
+            success = parse(response, LOG_IN.status, LoginSuccess)
         self._auth.credentials = Credentials(token=success.user_token)
         self._login = login
 
@@ -220,11 +220,9 @@ class CallMeBack(_Client):
             log_request(method, url, str(response.status_code), started, retry.attempts_made)
             return response
 
-    def _call(self, kwargs: dict[str, Any], expected_status: int, model: type[T]) -> T:
-        return parse(self._answer(kwargs), expected_status, model)
-
-    def _call_empty(self, kwargs: dict[str, Any], expected_status: int) -> None:
-        parse_empty(self._answer(kwargs), expected_status)
+    def _call(self, operation: Operation, request: dict[str, Any]) -> Any:
+        """Send an operation's request (see _resource_base.request) and parse its answer as the table says."""
+        return _answer_of(operation, self._answer(request))
 
     def _answer(self, kwargs: dict[str, Any]) -> httpx.Response:
         used = self._auth.credentials
@@ -251,7 +249,7 @@ class CallMeBack(_Client):
         self.close()
 
 
-class AsyncCallMeBack(_Client):
+class AsyncCallMeBack(_Client, AsyncResources):
     """The asyncio form of CallMeBack: the same constructor, `async with`, `await`, `async for`."""
 
     def __init__(
@@ -278,11 +276,7 @@ class AsyncCallMeBack(_Client):
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient()
         self._relogin = asyncio.Lock()
-        self.settings = AsyncSettings(self)
-        self.buttons = AsyncButtons(self)
-        self.websites = AsyncWebsites(self)
-        self.cdrs = AsyncCdrs(self)
-        self.visitors = AsyncVisitors(self)
+        self._attach_resources(self)
 
     @classmethod
     async def login(
@@ -305,16 +299,18 @@ class AsyncCallMeBack(_Client):
         return client
 
     async def _log_in(self, login: Login) -> None:
-        response = await self._send(_login_kwargs(login), authenticated=False)
-        if response.status_code == 202:
-            challenge = parse(response, 202, TwoFactorChallenge)
+        response = await self._send(_login_request(login), authenticated=False)
+        if response.status_code == TWO_FACTOR_STATUS:
+            challenge = parse(response, TWO_FACTOR_STATUS, TwoFactorChallenge)
             if login.otp is None:
                 raise _two_factor_required(response)
             code: Any = login.otp() if callable(login.otp) else login.otp
             if inspect.isawaitable(code):
                 code = await code
-            response = await self._send(_two_factor_kwargs(str(code), challenge), authenticated=False)
-        success = parse(response, 200, LoginSuccess)
+            response = await self._send(_two_factor_request(str(code), challenge), authenticated=False)
+            success = parse(response, VERIFY_TWO_FACTOR_CODE.status, LoginSuccess)
+        else:
+            success = parse(response, LOG_IN.status, LoginSuccess)
         self._auth.credentials = Credentials(token=success.user_token)
         self._login = login
 
@@ -351,11 +347,9 @@ class AsyncCallMeBack(_Client):
             log_request(method, url, str(response.status_code), started, retry.attempts_made)
             return response
 
-    async def _call(self, kwargs: dict[str, Any], expected_status: int, model: type[T]) -> T:
-        return parse(await self._answer(kwargs), expected_status, model)
-
-    async def _call_empty(self, kwargs: dict[str, Any], expected_status: int) -> None:
-        parse_empty(await self._answer(kwargs), expected_status)
+    async def _call(self, operation: Operation, request: dict[str, Any]) -> Any:
+        """Send an operation's request (see _resource_base.request) and parse its answer as the table says."""
+        return _answer_of(operation, await self._answer(request))
 
     async def _answer(self, kwargs: dict[str, Any]) -> httpx.Response:
         used = self._auth.credentials

@@ -20,6 +20,12 @@ class Page(Generic[T]):
     total: int
 
 
+def _page_number(number: int) -> int:
+    if type(number) is not int or number < 1:
+        raise ValueError("a page number is a whole number, 1 or more")
+    return number
+
+
 class SyncPaginator(Generic[T]):
     """Every item of a collection, fetched page by page as the iteration reaches it.
 
@@ -29,6 +35,10 @@ class SyncPaginator(Generic[T]):
 
     def __init__(self, fetch: Callable[[int], Page[T]]) -> None:
         self._fetch = fetch
+
+    def page(self, number: int) -> Page[T]:
+        """Page `number` (from 1) alone, fetched now; past the last page its items are empty."""
+        return self._fetch(_page_number(number))
 
     def pages(self) -> Iterator[Page[T]]:
         number, seen = 1, 0
@@ -59,6 +69,10 @@ class AsyncPaginator(Generic[T]):
             raise ValueError("prefetch must be a whole number of pages, 1 or more")
         self._fetch = fetch
         self._prefetch = prefetch
+
+    async def page(self, number: int) -> Page[T]:
+        """Page `number` (from 1) alone, fetched now; past the last page its items are empty."""
+        return await self._fetch(_page_number(number))
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         first = await self._fetch(1)

@@ -5,18 +5,22 @@ The pipeline, in order:
 1. Check that the generator and the formatter are the versions pinned in
    requirements/dev.lock: output must not depend on what happens to be installed.
 2. Validate the spec with openapi-spec-validator. An invalid spec stops here with
-   the validator's message; generated/ is not touched.
+   the validator's message; nothing is touched.
 3. Run openapi-python-client (--fail-on-warning: a construct it cannot model is an
    error, not a silently missing method), with the templates in templates/ in place
    of its own, into a temporary folder.
-4. Stamp every Python file with a header naming this command, add py.typed and
+4. Render the join (scripts/lib/join.py, templates/join/): operations.py and params.py
+   into the generated package, and the overlay's resource classes,
+   overlays/voipstudio_callmeback/_resources.py.
+5. Stamp every Python file with a header naming this command, add py.typed and
    generated/README.md, then run ruff (isolated from any configuration file, so the
    machine's or the repository's ruff settings cannot change the output).
-5. Write the spec as JSON (openapi.json beside openapi.yaml, for tools that want
+6. Write the spec as JSON (openapi.json beside openapi.yaml, for tools that want
    JSON): the same content in the same order, so that the output is deterministic.
-6. --check: compare the temporary tree with generated/ and the JSON with
-   openapi.json, and list the differences. Otherwise: swap the new tree in with
-   two renames, so that generated/ is never half-written, and replace openapi.json.
+7. --check: compare the temporary tree with generated/, the JSON with openapi.json and
+   the resources module with the overlay's, and list the differences. Otherwise: swap
+   the new tree in with two renames, so that generated/ is never half-written, and
+   replace openapi.json and the resources module.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "voipstudio_callmeback_client"
+# The overlay's module of resource classes, relative to the folder that holds generated/.
+RESOURCES = Path("overlays") / "voipstudio_callmeback" / "_resources.py"
 LOCK = ROOT / "requirements" / "dev.lock"
 CONFIG = ROOT / "openapi-python-client.yaml"
 # Templates that replace the generator's own, file for file (see templates/README.md).
@@ -143,8 +149,30 @@ def tool(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
-def build(spec: Path, destination: Path, pins: dict[str, str]) -> None:
-    """Generate the complete generated/ tree into destination (which must not exist)."""
+def render_join(spec: Path, document: dict[str, Any]) -> dict[str, str]:
+    """The modules of the join (join.py), rendered with the generator's own reading of the spec."""
+    from openapi_python_client import Project
+    from openapi_python_client.config import Config, ConfigFile, MetaType
+    from openapi_python_client.parser import GeneratorData
+    from openapi_python_client.parser.errors import GeneratorError
+    from ruamel.yaml import YAML
+
+    import join
+
+    config = Config.from_sources(ConfigFile.load_from_path(CONFIG), MetaType.NONE, spec, "utf-8", False, None)
+    generator_data = GeneratorData.from_dict(YAML(typ="safe").load(spec.read_bytes()), config=config)
+    if isinstance(generator_data, GeneratorError):
+        raise RegenerateError(f"openapi-python-client cannot read {spec.name}: {generator_data.header}")
+    project = Project(openapi=generator_data, config=config, custom_template_path=TEMPLATES)
+    try:
+        return join.render(project.env, join.build_join(document, generator_data, join.read_exempt()))
+    except join.JoinError as exc:
+        raise RegenerateError(str(exc)) from exc
+
+
+def build(spec: Path, document: dict[str, Any], destination: Path, resources: Path, pins: dict[str, str]) -> None:
+    """Generate the complete generated/ tree into destination (which must not exist), and the
+    overlay's resources module into resources."""
     tools = ", ".join(f"{name} {version}" for name, version in sorted(pins.items()))
     package_dir = destination / PACKAGE
     destination.mkdir()
@@ -167,20 +195,26 @@ def build(spec: Path, destination: Path, pins: dict[str, str]) -> None:
         cwd=destination,
         what="openapi-python-client",
     )
+    rendered = render_join(spec, document)
+    (package_dir / "operations.py").write_text(rendered["operations.py"], encoding="utf-8")
+    (package_dir / "params.py").write_text(rendered["params.py"], encoding="utf-8")
+    resources.parent.mkdir(parents=True, exist_ok=True)
+    resources.write_text(rendered["resources.py"], encoding="utf-8")
     header = HEADER.format(tools=tools)
-    for path in sorted(package_dir.rglob("*.py")):
+    for path in [*sorted(package_dir.rglob("*.py")), resources]:
         path.write_text(header + path.read_text(encoding="utf-8"), encoding="utf-8")
     (package_dir / "py.typed").write_text("", encoding="utf-8")
     (destination / "README.md").write_text(README.format(tools=tools, package=PACKAGE), encoding="utf-8")
     ruff = tool("ruff")
-    run(
-        [ruff, "check", *RUFF_SETTINGS, "--select", "E4,E7,E9,F,I", "--fix-only", "--quiet", "."],
-        cwd=destination,
-        what="ruff check --fix",
-    )
-    run([ruff, "format", *RUFF_SETTINGS, "--quiet", "."], cwd=destination, what="ruff format")
-    for cache in destination.rglob(".ruff_cache"):
-        shutil.rmtree(cache)
+    for folder in (destination, resources.parent):
+        run(
+            [ruff, "check", *RUFF_SETTINGS, "--select", "E4,E7,E9,F,I", "--fix-only", "--quiet", "."],
+            cwd=folder,
+            what="ruff check --fix",
+        )
+        run([ruff, "format", *RUFF_SETTINGS, "--quiet", "."], cwd=folder, what="ruff format")
+        for cache in folder.rglob(".ruff_cache"):
+            shutil.rmtree(cache)
 
 
 def tree_differences(expected: Path, actual: Path) -> list[str]:
@@ -228,19 +262,27 @@ def main(argv: list[str] | None = None) -> int:
     spec: Path = args.spec.resolve()
     out: Path = args.out.resolve()
     json_path = spec.with_suffix(".json")
+    # The overlay sits beside generated/: with --out elsewhere, its resources module goes there too.
+    resources_path = out.parent / RESOURCES
 
     try:
         pins = pinned_versions()
         check_tool_versions(pins)
-        json_text = spec_as_json(validate_spec(spec), spec)
+        document = validate_spec(spec)
+        json_text = spec_as_json(document, spec)
         # The work folder sits beside the output so that the final swap is two renames
         # on one file system.
         out.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".regenerate-", dir=out.parent) as work:
             fresh = Path(work) / "generated"
-            build(spec, fresh, pins)
+            fresh_resources = Path(work) / "overlay" / RESOURCES.name
+            build(spec, document, fresh, fresh_resources, pins)
             if args.check:
                 differences = tree_differences(fresh, out)
+                if not resources_path.exists():
+                    differences.append(f"missing: {RESOURCES}")
+                elif resources_path.read_bytes() != fresh_resources.read_bytes():
+                    differences.append(f"differs: {RESOURCES}")
                 if not json_path.exists():
                     differences.append(f"missing: {json_path.name}")
                 elif json_path.read_text(encoding="utf-8") != json_text:
@@ -256,14 +298,20 @@ def main(argv: list[str] | None = None) -> int:
             # Written beside its destination, which may be on another file system than out.
             fresh_json = Path(work) / json_path.name
             fresh_json.write_text(json_text, encoding="utf-8")
+            resources_path.parent.mkdir(parents=True, exist_ok=True)
+            staged_resources = resources_path.with_name(f".{RESOURCES.name}.new")
+            shutil.copyfile(fresh_resources, staged_resources)  # beside its destination: one file system
             swap(fresh, out, Path(work) / "previous")
             os.replace(fresh_json, json_path)
+            os.replace(staged_resources, resources_path)
     except RegenerateError as exc:
         print(f"scripts/regenerate: {exc}", file=sys.stderr)
-        print(f"scripts/regenerate: {out.name}/ and {json_path.name} were left unchanged.", file=sys.stderr)
+        print(
+            f"scripts/regenerate: {out.name}/, {json_path.name} and {RESOURCES} were left unchanged.", file=sys.stderr
+        )
         return 2
     written = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
-    print(f"regenerated {written} and {json_path.name} from {spec.name}")
+    print(f"regenerated {written}, {json_path.name} and {RESOURCES} from {spec.name}")
     return 0
 
 

@@ -7,12 +7,21 @@ from typing import Any
 
 import pytest
 from voipstudio_callmeback import Filter, NotFoundError, Page
+from voipstudio_callmeback._cli._output import MOST_COLUMNS
+from voipstudio_callmeback_client.operations import OPERATIONS
 
 from sandbox.support import SECOND_ACCOUNT, RunningServer
 
 from .conftest import SANDBOX_CDRS, Cli, address, client, fields, plain, table
 
 MISSING_ID = 999_999_999
+
+
+def item_schema(operation_id: str) -> dict[str, Any]:
+    """The JSON schema of the items a list operation pages through, as the operation table holds it."""
+    schema = OPERATIONS[operation_id].response_schema
+    assert schema is not None
+    return dict(schema["properties"]["data"]["items"])
 
 
 def first_page(paginator: Any) -> Page[Any]:
@@ -105,7 +114,7 @@ def test_settings_create_get_update_delete(cli: Cli, cli_sandbox: RunningServer)
 
         deleted = cli.invoke("--sandbox", url, "settings", "delete", str(setting_id))
         assert deleted.exit_code == 0, deleted.stderr
-        assert f"Deleted settings {setting_id}" in deleted.stderr
+        assert f"Deleted setting {setting_id}" in deleted.stderr
         with pytest.raises(NotFoundError):
             python.settings.get(setting_id)
 
@@ -215,7 +224,10 @@ def test_websites_list(cli: Cli, cli_sandbox: RunningServer) -> None:
     shown = cli.invoke("--sandbox", cli_sandbox.url, "websites", "list")
     assert shown.exit_code == 0, shown.stderr
     rows = table(shown.stdout)
-    assert [(row["id"], row["url"]) for row in rows] == [(str(item["id"]), item["url"]) for item in dicts(page.items)]
+    # No preferred columns: the fields the spec declares for a website, in its order, as many as fit the rule.
+    declared = list(item_schema("listWebsites")["properties"])
+    assert list(rows[0]) == declared[:MOST_COLUMNS]
+    assert rows == [{name: plain(item.get(name)) for name in rows[0]} for item in dicts(page.items)]
 
 
 def test_visitors_list_pages(cli: Cli, cli_sandbox: RunningServer) -> None:

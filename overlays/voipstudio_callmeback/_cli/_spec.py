@@ -1,0 +1,210 @@
+"""What the commands know of the API, all of it read from the generated package: which resources
+and methods exist (the resources module's OPERATION_METHODS), and each operation's parameters and
+fields with their types, bounds and descriptions (OPERATIONS, copied from openapi.yaml).
+
+A field added to a request body becomes an option of `create` and `update`; an operation that
+gets a resource method becomes a command of that resource's group.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import click
+from voipstudio_callmeback_client.operations import OPERATIONS, TAGS, Operation, Parameter
+
+from .._resources import OPERATION_METHODS, RESOURCE_ITEMS
+from .._timestamps import format_timestamp
+
+# The resource methods that have a command of the same name, in the order help lists them.
+METHODS = ("list", "get", "create", "update", "delete")
+# Options every read or write command has; a field of the same name gets `--<name>-field`.
+RESERVED_OPTIONS = frozenset({"json", "help", "h"})
+# A moment every timestamp pattern of the service accepts: a field whose pattern takes it is a timestamp.
+_SAMPLE_MOMENT = format_timestamp(datetime(2026, 12, 31, 23, 59, 58))
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource of the client and the operations of its methods."""
+
+    name: str
+    item: type[Any] | None
+    operations: Mapping[str, Operation]
+
+    @property
+    def description(self) -> str:
+        """The description of the spec's tag of its operations."""
+        tag = next(iter(self.operations.values())).tag
+        return TAGS.get(tag) or tag
+
+    @property
+    def noun(self) -> str:
+        """One item in words: `Setting` -> "setting"."""
+        if self.item is None:
+            return self.name
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", self.item.__name__).lower()
+
+    @property
+    def item_schema(self) -> Mapping[str, Any]:
+        """The JSON schema of one item, from the answer of `list` (its data's items) or `get` (its data)."""
+        for method, path in (("list", ("data", "items")), ("get", ("data",)), ("create", ("data",))):
+            operation = self.operations.get(method)
+            schema: Any = None if operation is None else operation.response_schema
+            for key in path:
+                schema = None if not isinstance(schema, Mapping) else (schema.get("properties") or schema).get(key)
+            if isinstance(schema, Mapping):
+                return schema
+        return {}
+
+    @property
+    def declared_fields(self) -> list[str]:
+        """The fields the spec declares for the items, in its order."""
+        return list(self.item_schema.get("properties") or {})
+
+    @property
+    def timestamp_field(self) -> str | None:
+        """The first declared field that holds a timestamp, the one --since and --until filter on."""
+        for name, schema in (self.item_schema.get("properties") or {}).items():
+            pattern = schema.get("pattern") if isinstance(schema, Mapping) else None
+            if schema.get("type") == "string" and pattern and re.search(pattern, _SAMPLE_MOMENT):
+                return str(name)
+        return None
+
+
+def resources() -> list[Resource]:
+    """The client's resources in the spec's order, each with the operations of its methods."""
+    found: dict[str, dict[str, Operation]] = {}
+    for operation_id, (resource, method) in OPERATION_METHODS.items():
+        found.setdefault(resource, {})[method] = OPERATIONS[operation_id]
+    return [
+        Resource(name=name, item=RESOURCE_ITEMS.get(name), operations=dict(sorted(methods.items(), key=_order)))
+        for name, methods in found.items()
+    ]
+
+
+def _order(pair: tuple[str, Operation]) -> int:
+    return METHODS.index(pair[0]) if pair[0] in METHODS else len(METHODS)
+
+
+# --- option types from JSON schemas -----------------------------------------------------------
+
+
+class JsonValue(click.ParamType[Any, Any]):
+    """Any JSON value, written as JSON (`'["a", 1]'`); text that is not JSON is taken as a string."""
+
+    name = "json"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+
+
+def _maximum(schema: Mapping[str, Any]) -> Any:
+    """The schema's maximum, unless it only restates the largest value of its integer format."""
+    high = schema.get("maximum")
+    if schema.get("format") in ("int32", "int64") and high in (2**31 - 1, 2**63 - 1):
+        return None
+    return high
+
+
+def length_text(schema: Mapping[str, Any]) -> str:
+    """The length bounds of a string schema in words, for help texts (click shows numeric ranges itself)."""
+    short, long = schema.get("minLength"), schema.get("maxLength")
+    if long is not None:
+        return f"{short or 0} to {long} characters"
+    if short is not None and short > 1:
+        return f"at least {short} characters"
+    return ""
+
+
+def param_type(schema: Mapping[str, Any]) -> Any:
+    """The click type of a value the schema allows (None for a boolean, which is a flag)."""
+    kind = schema.get("type")
+    if "enum" in schema:
+        return click.Choice([str(value) for value in schema["enum"] if value is not None], case_sensitive=False)
+    if kind == "integer":
+        return click.IntRange(schema.get("minimum"), _maximum(schema))
+    if kind == "number":
+        return click.FloatRange(schema.get("minimum"), schema.get("maximum"))
+    if kind == "boolean":
+        return None
+    if kind == "string":
+        return str
+    return JsonValue()
+
+
+def help_text(description: str, schema: Mapping[str, Any]) -> str:
+    words = description.strip()
+    limits = length_text(schema) if schema.get("type") == "string" else ""
+    if limits:
+        words = f"{words} ({limits})" if words else limits.capitalize()
+    return words
+
+
+def metavar(schema: Mapping[str, Any]) -> str | None:
+    """How help shows an option's value: INTEGER, NUMBER, TEXT, JSON (None: click's own, for choices)."""
+    if "enum" in schema:
+        return None
+    return {"integer": "INTEGER", "number": "NUMBER", "string": "TEXT"}.get(schema.get("type", ""), "JSON")
+
+
+def option_name(name: str) -> str:
+    """`--` and the field's name with dashes: `--floating-icon`; `--json-field` where it would clash."""
+    dashed = name.replace("_", "-")
+    return f"--{dashed}-field" if dashed in RESERVED_OPTIONS else f"--{dashed}"
+
+
+@dataclass(frozen=True)
+class FieldOption:
+    """A request body field as a command option: `dest` is the option's parameter name."""
+
+    name: str
+    dest: str
+    option: click.Option
+
+
+def field_options(operation: Operation, *, required_ones: bool) -> list[FieldOption]:
+    """One option per field of the operation's request body (the spec's required ones required if `required_ones`)."""
+    if operation.body is None:
+        return []
+    schema = operation.body.schema
+    required = set(schema.get("required", [])) if required_ones else set()
+    options = []
+    for index, (name, field) in enumerate((schema.get("properties") or {}).items()):
+        dest = name if name.isidentifier() else f"field_{index}"
+        kind = param_type(field)
+        described = help_text(field.get("description", ""), field)
+        if kind is None:
+            flag = option_name(name)
+            option = click.Option([f"{flag}/--no-{flag[2:]}", dest], default=None, help=described)
+        else:
+            option = click.Option(
+                [option_name(name), dest], type=kind, required=name in required, help=described, metavar=metavar(field)
+            )
+        options.append(FieldOption(name=name, dest=dest, option=option))
+    return options
+
+
+def path_arguments(operation: Operation) -> list[tuple[Parameter, click.Argument]]:
+    """One argument per path parameter (`ID`), typed and bounded by its schema."""
+    found = []
+    for parameter in operation.parameters:
+        if parameter.location == "path":
+            kind = param_type(parameter.schema) or str
+            found.append((parameter, click.Argument([parameter.python_name], type=kind)))
+    return found
+
+
+def given(options: list[FieldOption], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields the user set, by their JSON names."""
+    return {option.name: values[option.dest] for option in options if values.get(option.dest) is not None}

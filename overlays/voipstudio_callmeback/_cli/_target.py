@@ -1,0 +1,89 @@
+"""Where a command connects, and as whom; how the client's errors become exit statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import click
+
+from .._auth import Credentials
+from .._base import credentials_from_env
+from .._client import AsyncCallMeBack, CallMeBack
+from .._exceptions import CallMeBackError
+from ._output import stderr_console
+from ._sessions import SessionStore
+
+# The published demo account of every sandbox (voipstudio-callmeback-sandbox), used by
+# --sandbox when no session was stored for that sandbox.
+SANDBOX_USER_ID = "123456"
+SANDBOX_API_KEY = "5f1d4c2a9b8e7d6c5b4a39281706f5e4d3c2b1a0"
+SANDBOX_API_PATH = "/v1.1/voipstudio"
+
+INTERRUPTED = 130
+
+
+class UsageProblem(click.ClickException):
+    """A usage error found after the options were parsed: no credentials, a value the client refused."""
+
+    exit_code = 2
+
+
+class ApiFailure(click.ClickException):
+    """An error from the API, or from the connection to it."""
+
+    exit_code = 1
+
+
+@dataclass
+class Target:
+    base_url: str
+    sandbox: bool
+    store: SessionStore
+
+    def credentials(self) -> Credentials:
+        """The environment's credentials (as the clients' from_env() reads them), else the stored
+        session, else, for a sandbox, its demo account.
+
+        With --sandbox the environment's credentials are not used: they belong to the real
+        service and must not be sent to a local server.
+        """
+        if not self.sandbox:
+            found = credentials_from_env()
+            if found is not None:
+                return found
+        session = self.store.get(self.base_url)
+        if session is not None:
+            return Credentials(token=session.token)
+        if self.sandbox:
+            return Credentials(user_id=SANDBOX_USER_ID, api_key=SANDBOX_API_KEY)
+        raise UsageProblem(
+            f"not logged in to {self.base_url}: run `voipstudio-callmeback login`, or set VOIPSTUDIO_API_TOKEN, "
+            "or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY"
+        )
+
+    def client(self) -> CallMeBack:
+        found = self.credentials()
+        return CallMeBack(token=found.token, user_id=found.user_id, api_key=found.api_key, base_url=self.base_url)
+
+    def async_client(self) -> AsyncCallMeBack:
+        found = self.credentials()
+        return AsyncCallMeBack(token=found.token, user_id=found.user_id, api_key=found.api_key, base_url=self.base_url)
+
+
+pass_target = click.make_pass_decorator(Target)
+
+
+@contextmanager
+def api_errors() -> Iterator[None]:
+    """Turn the client's errors into exit statuses: 1 for the API's, 2 for arguments it refused."""
+    try:
+        yield
+    except CallMeBackError as exc:
+        raise ApiFailure(str(exc)) from None
+    except (ValueError, TypeError) as exc:
+        raise UsageProblem(str(exc)) from None
+    except KeyboardInterrupt:
+        stderr_console().print("Interrupted")
+        raise SystemExit(INTERRUPTED) from None

@@ -1,0 +1,570 @@
+"""The join: the modules scripts/regenerate writes beside openapi-python-client's output.
+
+openapi-python-client makes one module per operation and one attrs class per schema.
+What it does not make is a description of the API that hand-written code can build on
+without restating it. From the spec, and from the generator's own reading of it (for
+every Python name: modules, classes, parameters), this module renders:
+
+- `generated/voipstudio_callmeback_client/operations.py`: OPERATIONS, one entry per
+  operationId: method, path, parameters and request body with their JSON schemas, the
+  success status and the models of every documented answer, and `build`, the
+  generated function that turns arguments into the request. This is the public join:
+  the overlay and the command line read it instead of private functions of the
+  generated modules and instead of statuses, fields and bounds written by hand.
+- `generated/voipstudio_callmeback_client/params.py`: one TypedDict per JSON request
+  body (`SettingCreateParams`), the keyword arguments of `create()` and `update()`.
+- `overlays/voipstudio_callmeback/_resources.py`: the resource classes of the sync and
+  the async client, rendered from one template, one method per operation by
+  convention (see `classify`), with the spec's words as docstrings.
+
+Operations named in `overlays/exempt-operations.toml` get no resource method; every
+other operation that fits no convention is left out too, and tests/test_resources_cover_spec.py
+fails naming it and the files to edit.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import textwrap
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = "voipstudio_callmeback_client"
+JOIN_TEMPLATES = "join"  # under templates/
+EXEMPT = ROOT / "overlays" / "exempt-operations.toml"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Keys of a schema that describe examples, not values: left out of the copies in operations.py.
+EXAMPLE_KEYS = frozenset({"example", "examples"})
+PATH_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+SEGMENT = re.compile(r"^[a-z][a-z0-9_]*$")
+# The largest values of integer formats: bounds that only restate the format are not worth a word in help.
+FORMAT_LIMITS = {("int32", "maximum"): 2**31 - 1, ("int64", "maximum"): 2**63 - 1}
+
+
+class JoinError(Exception):
+    """The spec cannot be joined with the generator's output (a message for the maintainer)."""
+
+
+# --- plain data for the templates ------------------------------------------------------------
+
+
+@dataclass
+class Field:
+    """A property of a JSON request body: a key of its TypedDict."""
+
+    name: str
+    annotation: str  # the Python type of the JSON value, as code
+    required: bool
+    description: str
+    bounds: str  # "1 to 7", "" when the schema states none worth saying
+
+
+@dataclass
+class BodyInfo:
+    model: str  # the generated attrs class
+    params: str  # the TypedDict of its fields
+    media_type: str
+    required: bool
+    description: str
+    schema: dict[str, Any]
+    fields: list[Field]
+
+    @property
+    def keys_are_identifiers(self) -> bool:
+        """Whether every field name can be written as a class attribute (else: the functional TypedDict syntax)."""
+        return all(name.isidentifier() and not keyword.iskeyword(name) for name in (f.name for f in self.fields))
+
+
+@dataclass
+class ParamInfo:
+    name: str
+    python_name: str  # the keyword of the generated function
+    keyword: str  # the keyword of the resource method
+    location: str
+    required: bool
+    description: str
+    schema: dict[str, Any]
+    annotation: str  # the Python type of the resource method's argument, as code
+    imports: list[str]  # names the annotation needs from the generated models
+
+    @property
+    def bounds(self) -> str:
+        return bounds(self.schema)
+
+
+@dataclass
+class ResponseInfo:
+    status: int
+    model: str | None  # None: no body
+    description: str
+
+
+@dataclass
+class OperationInfo:
+    id: str
+    tag: str
+    method: str
+    path: str
+    summary: str
+    description: str
+    module: str  # e.g. api.settings.create_setting
+    alias: str  # the name operations.py imports the module as
+    authenticated: bool
+    parameters: list[ParamInfo]
+    body: BodyInfo | None
+    responses: list[ResponseInfo]
+    success: ResponseInfo
+    response_schema: dict[str, Any] | None  # of the success answer
+
+    @property
+    def path_parameters(self) -> list[ParamInfo]:
+        return [p for p in self.parameters if p.location == "path"]
+
+    @property
+    def query_parameters(self) -> list[ParamInfo]:
+        return [p for p in self.parameters if p.location == "query"]
+
+
+@dataclass
+class MethodInfo:
+    name: str  # list, get, create, update, delete
+    operation: OperationInfo
+    item: str | None  # the model a call returns (or pages hold); None for delete
+    arguments: list[ParamInfo] = field(default_factory=list)  # list: its query parameters but page
+
+
+@dataclass
+class ResourceInfo:
+    attribute: str
+    class_name: str
+    description: str
+    methods: dict[str, MethodInfo] = field(default_factory=dict)
+
+    @property
+    def item(self) -> str | None:
+        for method in self.methods.values():
+            if method.item is not None:
+                return method.item
+        return None
+
+
+@dataclass
+class Join:
+    operations: list[OperationInfo]
+    resources: list[ResourceInfo]
+    exempt: dict[str, str]
+    unmapped: dict[str, str]  # operationId -> why no convention fits it
+    tags: dict[str, str]  # tag -> its description
+
+    @property
+    def model_imports(self) -> list[str]:
+        """The generated models the resources module names."""
+        names = set()
+        for resource in self.resources:
+            for method in resource.methods.values():
+                if method.item:
+                    names.add(method.item)
+                for argument in method.arguments:
+                    names.update(argument.imports)
+        return sorted(names)
+
+    @property
+    def params(self) -> list[BodyInfo]:
+        """Each request body model once, in the order of the operations."""
+        seen: dict[str, BodyInfo] = {}
+        for operation in self.operations:
+            if operation.body is not None:
+                seen.setdefault(operation.body.params, operation.body)
+        return list(seen.values())
+
+
+# --- reading the spec ----------------------------------------------------------------------
+
+
+def resolve(document: dict[str, Any], node: Any, seen: tuple[str, ...] = ()) -> Any:
+    """node with every local $ref replaced by its target, and examples left out."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            if ref in seen:
+                raise JoinError(f"the schema {ref} refers to itself; operations.py cannot copy it")
+            target: Any = document
+            for token in ref[2:].split("/"):
+                target = target[token.replace("~1", "/").replace("~0", "~")]
+            return resolve(document, target, (*seen, ref))
+        return {key: resolve(document, value, seen) for key, value in node.items() if key not in EXAMPLE_KEYS}
+    if isinstance(node, list):
+        return [resolve(document, item, seen) for item in node]
+    return node
+
+
+def spec_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(METHOD, path, path item, operation) for every operation, in the document's order."""
+    for path, item in (document.get("paths") or {}).items():
+        for method in HTTP_METHODS:
+            if method in item:
+                yield method.upper(), path, item, item[method]
+
+
+def json_annotation(schema: dict[str, Any]) -> str:
+    """The Python type of a JSON value the schema allows, as code (a TypedDict value type)."""
+    if "enum" in schema and all(isinstance(value, str | int | bool) for value in schema["enum"]):
+        annotation = f"Literal[{', '.join(repr(value) for value in schema['enum'] if value is not None)}]"
+    else:
+        kind = schema.get("type")
+        if kind == "array":
+            annotation = f"list[{json_annotation(schema.get('items') or {})}]"
+        else:
+            annotation = {
+                "string": "str",
+                "integer": "int",
+                "number": "float",
+                "boolean": "bool",
+                "object": "dict[str, Any]",
+            }.get(kind or "", "Any")
+    if schema.get("nullable") and annotation != "Any":
+        annotation += " | None"
+    return annotation
+
+
+def bounds(schema: dict[str, Any]) -> str:
+    """The schema's bounds in words: "0 to 7", "at least 1", "1 to 64 characters"; "" when none."""
+    fmt = str(schema.get("format"))
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if high is not None and FORMAT_LIMITS.get((fmt, "maximum")) == high:
+        high = None
+    words = ""
+    if low is not None and high is not None:
+        words = f"{low} to {high}"
+    elif low is not None:
+        words = f"at least {low}"
+    elif high is not None:
+        words = f"at most {high}"
+    short, long = schema.get("minLength"), schema.get("maxLength")
+    if short is not None or long is not None:
+        if short is not None and long is not None:
+            length = f"{short} to {long} characters"
+        elif short is not None:
+            length = f"at least {short} character{'s' if short != 1 else ''}"
+        else:
+            length = f"at most {long} characters"
+        words = f"{words}, {length}" if words else length
+    return words
+
+
+# --- the generator's view ------------------------------------------------------------------
+
+
+def text(value: Any) -> str:
+    """The plain text of one of the generator's wrapped strings (UntrustedString, PythonCode)."""
+    if value is None:
+        return ""
+    if hasattr(value, "get_untrusted_value"):
+        return str(value.get_untrusted_value())
+    if hasattr(value, "as_unembedded_code"):
+        return str(value.as_unembedded_code())
+    return str(value)
+
+
+def class_name(prop: Any) -> str | None:
+    """The generated class a property is an instance of (a model or an enum), or None."""
+    info = getattr(prop, "class_info", None)
+    return None if info is None else str(info.name)
+
+
+def generator_endpoints(generator_data: Any) -> dict[tuple[str, str], tuple[str, Any]]:
+    """(METHOD, path) -> (tag module name, endpoint) from the generator's reading of the spec."""
+    found = {}
+    for tag, collection in generator_data.endpoint_collections_by_tag.items():
+        for endpoint in collection.endpoints:
+            found[(endpoint.method.upper(), text(endpoint.path))] = (str(tag), endpoint)
+    return found
+
+
+# --- building the join ---------------------------------------------------------------------
+
+
+def read_exempt(path: Path = EXEMPT) -> dict[str, str]:
+    """operationId -> the reason it has no resource method."""
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise JoinError(f"{path.relative_to(ROOT)} is not valid TOML: {exc}") from exc
+    exempt = {}
+    for operation_id, reason in data.items():
+        if not isinstance(reason, str) or not reason.strip():
+            raise JoinError(f"{path.relative_to(ROOT)}: {operation_id} needs its reason as a string")
+        exempt[operation_id] = reason.strip()
+    return exempt
+
+
+def method_keyword(name: str, python_name: str) -> str:
+    """A resource method's keyword for a parameter: its JSON name where Python allows it."""
+    return name if name.isidentifier() and not keyword.iskeyword(name) else python_name
+
+
+def build_operation(
+    document: dict[str, Any], method: str, path: str, item: dict[str, Any], operation: dict[str, Any], endpoint: Any
+) -> OperationInfo:
+    operation_id = operation.get("operationId")
+    if not operation_id:
+        raise JoinError(f"{method} {path} has no operationId; every operation needs one")
+    generated = {text(p.name): p for p in [*endpoint.path_parameters, *endpoint.query_parameters]}
+    generated |= {text(p.name): p for p in [*endpoint.header_parameters, *endpoint.cookie_parameters]}
+    parameters = []
+    declared = {}
+    for raw in [*item.get("parameters", []), *operation.get("parameters", [])]:
+        parameter = resolve(document, raw)
+        declared[(parameter["in"], parameter["name"])] = parameter
+    for (location, name), parameter in declared.items():
+        prop = generated.get(name)
+        if prop is None:
+            raise JoinError(f"{operation_id}: the generator made no argument for the {location} parameter {name!r}")
+        schema = parameter.get("schema") or {}
+        annotation = text(prop.get_type_string(no_optional=True))
+        imported = class_name(prop)
+        parameters.append(
+            ParamInfo(
+                name=name,
+                python_name=str(prop.python_name),
+                keyword=method_keyword(name, str(prop.python_name)),
+                location=location,
+                required=bool(parameter.get("required")),
+                description=parameter.get("description") or schema.get("description") or "",
+                schema=schema,
+                annotation=annotation,
+                imports=[imported] if imported else [],
+            )
+        )
+    body = None
+    request_body = resolve(document, operation.get("requestBody")) if "requestBody" in operation else None
+    if request_body is not None:
+        generated_bodies = [b for b in endpoint.bodies if text(b.content_type) == "application/json"]
+        model = class_name(generated_bodies[0].prop) if generated_bodies else None
+        schema = (request_body.get("content") or {}).get("application/json", {}).get("schema")
+        if model is None or not isinstance(schema, dict) or schema.get("type") != "object":
+            raise JoinError(f"{operation_id}: only JSON object request bodies are supported")
+        required = set(schema.get("required", []))
+        body = BodyInfo(
+            model=model,
+            params=f"{model}Params",
+            media_type="application/json",
+            required=bool(request_body.get("required")),
+            description=schema.get("description") or request_body.get("description") or "",
+            schema=schema,
+            fields=[
+                Field(
+                    name=name,
+                    annotation=json_annotation(prop),
+                    required=name in required,
+                    description=prop.get("description") or "",
+                    bounds=bounds(prop),
+                )
+                for name, prop in (schema.get("properties") or {}).items()
+            ],
+        )
+    responses = []
+    generated_responses = {response.status_code.range: response for response in endpoint.responses.patterns}
+    for status, raw in operation.get("responses", {}).items():
+        if not str(status).isdigit():
+            continue
+        response = resolve(document, raw)
+        produced = generated_responses.get((int(status), int(status)))
+        model = class_name(produced.prop) if produced is not None else None
+        responses.append(ResponseInfo(status=int(status), model=model, description=response.get("description", "")))
+    successes = [response for response in responses if 200 <= response.status < 300]
+    if not successes:
+        raise JoinError(f"{operation_id} documents no success status")
+    success = min(successes, key=lambda response: response.status)
+    success_schema = None
+    for status, raw in operation.get("responses", {}).items():
+        if str(status) == str(success.status):
+            content = (resolve(document, raw).get("content") or {}).get("application/json")
+            success_schema = None if content is None else content.get("schema")
+    security = operation.get("security", document.get("security", []))
+    tag = (operation.get("tags") or ["default"])[0]
+    module_name = str(endpoint.name)
+    return OperationInfo(
+        id=operation_id,
+        tag=tag,
+        method=method,
+        path=path,
+        summary=operation.get("summary") or "",
+        description=operation.get("description") or "",
+        module=module_name,
+        alias=module_name,
+        authenticated=bool(security) and security != [{}],
+        parameters=parameters,
+        body=body,
+        responses=responses,
+        success=success,
+        response_schema=success_schema,
+    )
+
+
+def answers_a_page(operation: OperationInfo) -> bool:
+    """Whether the success answer is a page of a collection: {"data": [...], "total": N}."""
+    properties = (operation.response_schema or {}).get("properties") or {}
+    data, total = properties.get("data") or {}, properties.get("total") or {}
+    return data.get("type") == "array" and total.get("type") == "integer" and operation.success.model is not None
+
+
+def classify(operation: OperationInfo) -> tuple[str, str] | str:
+    """(resource, method) by convention, or why the operation fits none.
+
+    A collection path (`/.../things`, no parameter) answers `list` (GET, a page with `page`
+    and `limit`) and `create` (POST, a JSON body); an item path (`/.../things/{id}`, one
+    path parameter) answers `get` (GET), `update` (PATCH or PUT, a JSON body) and `delete`
+    (DELETE). The resource is named after `things`.
+    """
+    segments = operation.path.strip("/").split("/")
+    parameters = operation.path_parameters
+    last = PATH_PARAMETER.match(segments[-1])
+    if last is not None and len(parameters) == 1 and len(segments) >= 2:
+        resource, shape = segments[-2], "item"
+    elif last is None and not parameters:
+        resource, shape = segments[-1], "collection"
+    else:
+        return "its path is neither a collection (/.../things) nor one of its items (/.../things/{id})"
+    if not SEGMENT.match(resource):
+        return f"its collection {resource!r} is not a usable attribute name"
+    method = {
+        ("collection", "GET"): "list",
+        ("collection", "POST"): "create",
+        ("item", "GET"): "get",
+        ("item", "PATCH"): "update",
+        ("item", "PUT"): "update",
+        ("item", "DELETE"): "delete",
+    }.get((shape, operation.method))
+    if method is None:
+        return f"{operation.method} on {'an item' if shape == 'item' else 'a collection'} has no conventional method"
+    if method in ("create", "update") and operation.body is None:
+        return f"a {method} needs a JSON request body"
+    if method in ("get", "delete") and operation.body is not None:
+        return f"a {method} takes no request body"
+    if method == "list":
+        names = {p.name for p in operation.query_parameters}
+        if "page" not in names or not answers_a_page(operation):
+            return "a list answers a page ({data: [...], total: N}) and takes a page parameter"
+    if method != "delete" and operation.success.model is None:
+        return f"a {method} answers with a body"
+    return resource, method
+
+
+def returned_item(operation: OperationInfo, method: str, generator_data: Any) -> str | None:
+    """The model a resource method returns: the `data` of an envelope, the items of a page, or the answer itself."""
+    if method == "delete":
+        return None
+    models = {str(model.class_info.name): model for model in generator_data.models}
+    answer = models.get(operation.success.model or "")
+    if answer is None:
+        return operation.success.model
+    for prop in [*answer.required_properties, *answer.optional_properties]:
+        if text(prop.name) != "data":
+            continue
+        inner = getattr(prop, "inner_property", None)
+        found = class_name(inner) if method == "list" and inner is not None else class_name(prop)
+        if found is not None:
+            return found
+    return None if method == "list" else operation.success.model
+
+
+def build_join(document: dict[str, Any], generator_data: Any, exempt: dict[str, str]) -> Join:
+    """The join of the spec with the generator's reading of it."""
+    endpoints = generator_endpoints(generator_data)
+    operations = []
+    for method, path, item, raw in spec_operations(document):
+        found = endpoints.get((method, path))
+        if found is None:
+            raise JoinError(f"the generator made no module for {method} {path}")
+        operations.append(build_operation(document, method, path, item, raw, found[1]))
+        operations[-1].module = f"api.{found[0]}.{operations[-1].module}"
+    ids = [operation.id for operation in operations]
+    duplicates = sorted({operation_id for operation_id in ids if ids.count(operation_id) > 1})
+    if duplicates:
+        raise JoinError(f"operationIds used twice: {', '.join(duplicates)}")
+    unknown = sorted(set(exempt) - set(ids))
+    if unknown:
+        raise JoinError(
+            f"{EXEMPT.relative_to(ROOT)} names operations the spec does not have: {', '.join(unknown)}; "
+            "remove them from that file"
+        )
+    tag_descriptions = {tag["name"]: tag.get("description", "") for tag in document.get("tags", [])}
+    resources: dict[str, ResourceInfo] = {}
+    unmapped: dict[str, str] = {}
+    for operation in operations:
+        if operation.id in exempt:
+            continue
+        placed = classify(operation)
+        if isinstance(placed, str):
+            unmapped[operation.id] = placed
+            continue
+        attribute, method = placed
+        resource = resources.setdefault(
+            attribute,
+            ResourceInfo(
+                attribute=attribute,
+                class_name="".join(part.capitalize() for part in attribute.split("_")),
+                description=tag_descriptions.get(operation.tag, "") or operation.tag,
+            ),
+        )
+        if method in resource.methods:
+            unmapped[operation.id] = (
+                f"{resource.attribute}.{method}() is already {resource.methods[method].operation.id}"
+            )
+            continue
+        arguments = [p for p in operation.query_parameters if p.name != "page"] if method == "list" else []
+        resource.methods[method] = MethodInfo(
+            name=method,
+            operation=operation,
+            item=returned_item(operation, method, generator_data),
+            arguments=arguments,
+        )
+    order = ("list", "get", "create", "update", "delete")
+    for resource in resources.values():
+        resource.methods = dict(sorted(resource.methods.items(), key=lambda pair: order.index(pair[0])))
+    return Join(
+        operations=operations,
+        resources=list(resources.values()),
+        exempt=exempt,
+        unmapped=unmapped,
+        tags=tag_descriptions,
+    )
+
+
+def docstring_text(value: str) -> str:
+    """Text safe inside a triple-quoted docstring."""
+    return value.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
+
+
+def entry(name: str, details: str, description: str, column: int, offset: int = 0) -> str:
+    """One `name (details): description` entry of a docstring section that starts at `column` of its
+    block (which is later indented by `offset`), wrapped at 100 columns with a hanging indent."""
+    head = f"{name} ({details})" if details else name
+    lines = textwrap.wrap(
+        docstring_text(f"{head}: {description}" if description else head),
+        width=100 - column - offset,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return ("\n" + " " * (column + 4)).join(lines)
+
+
+def render(env: Any, join: Join) -> dict[str, str]:
+    """Template name -> rendered text, for the three modules of the join."""
+    env = env.overlay()
+    env.filters["doc"] = docstring_text
+    env.globals["entry"] = entry
+    env.filters["pyrepr"] = repr
+    context = {"join": join, "package": PACKAGE}
+    return {
+        name: env.get_template(f"{JOIN_TEMPLATES}/{name}.jinja").render(**context)
+        for name in ("operations.py", "params.py", "resources.py")
+    }
