@@ -69,7 +69,7 @@ def test_removed_function_needs_a_changelog_entry(repo: Path, capsys: pytest.Cap
     write(repo, WITHOUT_BYE, version="2.0.0")
     code, output = run(repo, capsys)
     assert code == 1
-    assert "breaking changes need a '## package 2.0.0' section in CHANGELOG.md" in output
+    assert "version 2.0.0 needs a '## package 2.0.0' section in CHANGELOG.md" in output
 
 
 def test_removed_function_passes_with_a_major_bump(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -117,3 +117,54 @@ def test_command_line_compares_with_the_previous_commit(repo: Path) -> None:
     assert result.returncode == 1
     assert "breaking: `voipstudio_callmeback.bye`: *Public object was removed*" in result.stderr
     assert "voipstudio_callmeback 1.0.0 (HEAD~1) -> 1.0.0: 1 breaking change(s)" in result.stderr
+
+
+GENERATED_MODEL = '''"""A stand-in for a generated model."""
+
+
+class Widget:
+    id: int
+    title: str | None = None
+'''
+REEXPORT = '''"""A tiny overlay that re-exports a generated model."""
+
+from tinygen.models import Widget
+
+__all__ = ["Widget"]
+'''
+
+
+def test_a_field_removed_from_a_reexported_model_is_breaking(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What the package re-exports from generated/ is part of its API: a removed model field needs a major bump."""
+    model = repo / "generated" / "tinygen" / "models.py"
+    model.parent.mkdir(parents=True)
+    (model.parent / "__init__.py").write_text("", encoding="utf-8")
+    model.write_text(GENERATED_MODEL, encoding="utf-8")
+    write(repo, REEXPORT)
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "re-export Widget")
+    model.write_text(GENERATED_MODEL.replace("    title: str | None = None\n", ""), encoding="utf-8")
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert "Widget.title" in output, output
+    assert "removed" in output
+    assert "breaking changes need a new major version" in output
+    write(repo, REEXPORT, version="2.0.0", changelog="## package 2.0.0\n\nWidget.title is gone.\n")
+    assert run(repo, capsys)[0] == 0
+
+
+def test_a_version_bump_needs_its_changelog_section(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Even with nothing broken, a new package version needs its section in CHANGELOG.md."""
+    write(repo, API, version="1.0.1")
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert "version 1.0.1 needs a '## package 1.0.1' section in CHANGELOG.md" in output
+
+
+def test_the_command_line_compares_uncommitted_changes_with_head(repo: Path) -> None:
+    """With the package edited but not committed, the command compares the working tree with HEAD."""
+    write(repo, WITHOUT_BYE)
+    command = [str(ROOT / "scripts" / "check-api-compat"), "--repo", str(repo)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "voipstudio_callmeback 1.0.0 (HEAD) -> 1.0.0: 1 breaking change(s)" in result.stderr

@@ -269,7 +269,7 @@ def test_major_bump_without_changelog_entry_fails(repo: Path, capsys: pytest.Cap
     write(repo, edited(base_spec(), *REMOVE_NAME, version("2.0.0")))
     code, output = run(repo, capsys)
     assert code == 1
-    assert "breaking changes need a '## spec 2.0.0' section in CHANGELOG.md" in output
+    assert "version 2.0.0 needs a '## spec 2.0.0' section in CHANGELOG.md" in output
 
 
 def test_major_bump_and_changelog_entry_pass(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -282,13 +282,42 @@ def test_major_bump_and_changelog_entry_pass(repo: Path, capsys: pytest.CaptureF
     assert "check-spec-compat: ok. openapi.yaml 1.0.0 (HEAD) -> 2.0.0: 2 breaking, 0 non-breaking" in output
 
 
+ADD_COLOUR: Edit = ((*WIDGET, "properties", "colour"), {"type": "string"})
+
+
 def test_additive_change_with_a_minor_bump_passes(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """An added optional response property with a minor bump passes and is listed as non-breaking."""
-    write(repo, edited(base_spec(), ((*WIDGET, "properties", "colour"), {"type": "string"}), version("1.1.0")))
+    """An added optional response property with a minor bump and its changelog section passes, as non-breaking."""
+    write(repo, edited(base_spec(), ADD_COLOUR, version("1.1.0")), "## spec 1.1.0\n\nColour.\n\n## spec 1.0.0\n")
     code, output = run(repo, capsys)
     assert code == 0, output
     assert f"non-breaking: {LISTED}/properties/colour: response property 'colour' added (optional)" in output
     assert "0 breaking, 2 non-breaking" in output
+
+
+def test_additive_change_with_a_patch_bump_fails(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An addition is more than wording: a patch bump is refused, and the message names the minor version to use."""
+    write(repo, edited(base_spec(), ADD_COLOUR, version("1.0.1")), "## spec 1.0.1\n\nColour.\n\n## spec 1.0.0\n")
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert "additions need at least a new minor version: 1.0.0 -> 1.0.1 is not one (try 1.1.0)" in output
+
+
+def test_every_new_version_needs_its_changelog_section(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A minor bump, or a patch bump for wording, fails until CHANGELOG.md has a section for it."""
+    write(repo, edited(base_spec(), ADD_COLOUR, version("1.1.0")))
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert "version 1.1.0 needs a '## spec 1.1.0' section in CHANGELOG.md saying what changed" in output
+    write(repo, edited(base_spec(), (("info", "description"), "Now described."), version("1.0.1")))
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert "version 1.0.1 needs a '## spec 1.0.1' section" in output
+    write(
+        repo,
+        edited(base_spec(), (("info", "description"), "Now described."), version("1.0.1")),
+        "## spec 1.0.1\n\nWording.\n\n## spec 1.0.0\n",
+    )
+    assert run(repo, capsys)[0] == 0
 
 
 def test_change_without_version_bump_fails(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -315,6 +344,16 @@ def test_nothing_to_compare_passes(repo: Path, capsys: pytest.CaptureFixture[str
     write(repo, base_spec())
     assert spec_compat.main(["--repo", str(repo), "--base", "HEAD"]) == 0
     assert "openapi.yaml does not exist at HEAD" in capsys.readouterr().out
+
+
+def test_command_line_compares_an_uncommitted_change_with_head(repo: Path) -> None:
+    """With openapi.yaml edited but not committed, the command compares the working tree with HEAD."""
+    write(repo, edited(base_spec(), ADD_COLOUR, version("1.0.1")))
+    command = [str(ROOT / "scripts" / "check-spec-compat"), "--repo", str(repo)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "openapi.yaml 1.0.0 (HEAD) -> 1.0.1" in result.stderr
+    assert "additions need at least a new minor version" in result.stderr
 
 
 def test_command_line_compares_with_the_previous_commit(repo: Path) -> None:

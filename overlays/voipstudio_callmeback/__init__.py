@@ -21,10 +21,18 @@ Errors, one tree under CallMeBackError:
     │   └── InternalServerError     5xx
     └── UnexpectedResponseError     a success status whose body does not match the spec
 
-The models are the generated package's attrs classes (voipstudio_callmeback_client.models).
+The models are the generated package's attrs classes (voipstudio_callmeback_client.models);
+the keyword arguments of create() and update() are its TypedDicts of the request bodies'
+fields (voipstudio_callmeback_client.params), such as SettingCreateParams.
 """
 
 from voipstudio_callmeback_client.models import Button, Cdr, Setting, Visitor, Website
+from voipstudio_callmeback_client.params import (
+    ButtonCreateParams,
+    ButtonUpdateParams,
+    SettingCreateParams,
+    SettingUpdateParams,
+)
 
 from ._base import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._client import AsyncCallMeBack, CallMeBack
@@ -57,6 +65,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Button",
+    "ButtonCreateParams",
+    "ButtonUpdateParams",
     "CallMeBack",
     "CallMeBackError",
     "Cdr",
@@ -67,6 +77,8 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "Setting",
+    "SettingCreateParams",
+    "SettingUpdateParams",
     "SyncPaginator",
     "UnexpectedResponseError",
     "Visitor",

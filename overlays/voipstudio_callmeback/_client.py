@@ -28,7 +28,6 @@ from ._base import (
     may_retry_response,
     parse,
     parse_empty,
-    retry_policy,
     setup_logging,
 )
 from ._exceptions import AuthenticationError
@@ -51,14 +50,6 @@ def _login_request(login: Login) -> dict[str, Any]:
 
 def _two_factor_request(code: str, challenge: TwoFactorChallenge) -> dict[str, Any]:
     return request(VERIFY_TWO_FACTOR_CODE, fields={"code": code, "nonce": challenge.nonce})
-
-
-def _answer_of(operation: Operation, response: httpx.Response) -> Any:
-    """The model of an operation's success answer (None when it has no body); a typed error otherwise."""
-    if operation.response is None:
-        parse_empty(response, operation.status)
-        return None
-    return parse(response, operation.status, operation.response)
 
 
 def _two_factor_required(response: httpx.Response) -> AuthenticationError:
@@ -190,7 +181,7 @@ class CallMeBack(_Client, SyncResources):
     def _send(self, kwargs: dict[str, Any], *, authenticated: bool = True) -> httpx.Response:
         method = str(kwargs["method"]).upper()
         url = self._config.base_url + kwargs["url"]
-        retry = retry_policy(self._config.max_retries)
+        retry = self._config.retry
         started = time.monotonic()
         while True:
             try:
@@ -222,7 +213,11 @@ class CallMeBack(_Client, SyncResources):
 
     def _call(self, operation: Operation, request: dict[str, Any]) -> Any:
         """Send an operation's request (see _resource_base.request) and parse its answer as the table says."""
-        return _answer_of(operation, self._answer(request))
+        response = self._answer(request)
+        if operation.response is None:
+            parse_empty(response, operation.status)
+            return None
+        return parse(response, operation.status, operation.response)
 
     def _answer(self, kwargs: dict[str, Any]) -> httpx.Response:
         used = self._auth.credentials
@@ -317,7 +312,7 @@ class AsyncCallMeBack(_Client, AsyncResources):
     async def _send(self, kwargs: dict[str, Any], *, authenticated: bool = True) -> httpx.Response:
         method = str(kwargs["method"]).upper()
         url = self._config.base_url + kwargs["url"]
-        retry = retry_policy(self._config.max_retries)
+        retry = self._config.retry
         started = time.monotonic()
         while True:
             try:
@@ -349,7 +344,11 @@ class AsyncCallMeBack(_Client, AsyncResources):
 
     async def _call(self, operation: Operation, request: dict[str, Any]) -> Any:
         """Send an operation's request (see _resource_base.request) and parse its answer as the table says."""
-        return _answer_of(operation, await self._answer(request))
+        response = await self._answer(request)
+        if operation.response is None:
+            parse_empty(response, operation.status)
+            return None
+        return parse(response, operation.status, operation.response)
 
     async def _answer(self, kwargs: dict[str, Any]) -> httpx.Response:
         used = self._auth.credentials

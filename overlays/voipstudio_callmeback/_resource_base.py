@@ -13,7 +13,7 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar
 
 from voipstudio_callmeback_client.operations import Operation, Parameter
@@ -95,15 +95,33 @@ def _within(schema: Mapping[str, Any], value: float) -> bool:
     return (low is None or value >= low) and (high is None or value <= high)
 
 
-def _argument(parameter: Parameter, value: Any) -> Any:
+def accepts(schema: Mapping[str, Any]) -> Callable[[Any], bool]:
+    """A quick test of a value against the schema: True means check_argument() would accept it; False
+    that check_argument() must say why (it is the one that explains)."""
+    kind, low, high = schema.get("type"), schema.get("minimum"), schema.get("maximum")
+    if "enum" in schema or schema.get("pattern") or kind not in ("integer", "string"):
+        return lambda value: False
+    if kind == "integer":
+        low = -math.inf if low is None else low
+        high = math.inf if high is None else high
+        return lambda value: type(value) is int and low <= value <= high
+    shortest, longest = schema.get("minLength") or 0, schema.get("maxLength")
+    longest = math.inf if longest is None else longest
+    return lambda value: type(value) is str and shortest <= len(value) <= longest
+
+
+def _argument(parameter: Parameter, quick: Callable[[Any], bool], value: Any) -> Any:
     """The value build() takes for a parameter, checked; UNSET for None (the parameter is left out)."""
-    if parameter.name == FILTER_PARAMETER and parameter.location == "query" and value is not None:
-        value = encode_filters(_filters(value))
     if value is None:
         if parameter.required:
             raise TypeError(f"{parameter.name} is required")
         return UNSET
-    check_argument(parameter.name, parameter.schema, value)
+    if parameter.name == FILTER_PARAMETER and parameter.location == "query":
+        value = encode_filters(_filters(value))
+        if value is None:  # no condition: no filter
+            return UNSET
+    if not quick(value):
+        check_argument(parameter.name, parameter.schema, value)
     return value
 
 
@@ -136,6 +154,31 @@ def body(operation: Operation, fields: Mapping[str, Any]) -> Any:
     return operation.body.model.from_dict(dict(fields))
 
 
+class _Parameters:
+    """An operation's path and query parameters, sorted out once (requests are built on every call)."""
+
+    def __init__(self, operation: Operation) -> None:
+        self.operation = operation
+        self.path = tuple(
+            (parameter, accepts(parameter.schema)) for parameter in operation.parameters if parameter.location == "path"
+        )
+        self.query = {
+            parameter.name: (parameter, accepts(parameter.schema))
+            for parameter in operation.parameters
+            if parameter.location == "query"
+        }
+
+
+_parameters: dict[int, _Parameters] = {}
+
+
+def _parameters_of(operation: Operation) -> _Parameters:
+    found = _parameters.get(id(operation))
+    if found is None or found.operation is not operation:
+        found = _parameters[id(operation)] = _Parameters(operation)
+    return found
+
+
 def request(
     operation: Operation,
     path: tuple[Any, ...] = (),
@@ -144,19 +187,23 @@ def request(
 ) -> dict[str, Any]:
     """The request of an operation (httpx.request's keyword arguments), from its arguments: path
     parameters in order, query parameters and body fields by their JSON names."""
+    parameters = _parameters.get(id(operation))
+    if parameters is None or parameters.operation is not operation:
+        parameters = _parameters_of(operation)
+    if len(path) != len(parameters.path):
+        raise TypeError(f"{operation.id} takes {len(parameters.path)} path argument(s), not {len(path)}")
     arguments: dict[str, Any] = {}
-    in_path = [parameter for parameter in operation.parameters if parameter.location == "path"]
-    if len(path) != len(in_path):
-        raise TypeError(f"{operation.id} takes {len(in_path)} path argument(s), not {len(path)}")
-    for parameter, value in zip(in_path, path, strict=True):
-        arguments[parameter.python_name] = _argument(parameter, value)
-    query = query or {}
-    in_query = {parameter.name: parameter for parameter in operation.parameters if parameter.location == "query"}
-    unknown = sorted(set(query) - set(in_query))
-    if unknown:
-        raise TypeError(f"{operation.id} has no parameter {', '.join(unknown)}")
-    for name, parameter in in_query.items():
-        arguments[parameter.python_name] = _argument(parameter, query.get(name))
+    for (parameter, quick), value in zip(parameters.path, path, strict=True):
+        arguments[parameter.python_name] = value if quick(value) else _argument(parameter, quick, value)
+    if parameters.query:
+        query = query or {}
+        unknown = sorted(set(query) - parameters.query.keys())
+        if unknown:
+            raise TypeError(f"{operation.id} has no parameter {', '.join(unknown)}")
+        for name, (parameter, quick) in parameters.query.items():
+            arguments[parameter.python_name] = _argument(parameter, quick, query.get(name))
+    elif query:
+        raise TypeError(f"{operation.id} has no parameter {', '.join(sorted(query))}")
     if operation.body is not None:
         arguments["body"] = body(operation, fields or {})
     built: dict[str, Any] = operation.build(**arguments)
@@ -168,10 +215,13 @@ def request(
 
 def unwrap(operation: Operation, answer: Any, item: type[T]) -> T:
     """The item of an answer: the answer itself, or its `data` envelope's content."""
-    found = answer if isinstance(answer, item) else getattr(answer, "data", None)
-    if not isinstance(found, item):  # parse() built the table's model: only a stale _resources.py gets here
+    if type(answer) is item:
+        found: T = answer
+        return found
+    data = getattr(answer, "data", None)
+    if not isinstance(data, item):  # parse() built the table's model: only a stale _resources.py gets here
         raise RuntimeError(f"{operation.id} answers no {item.__name__}: run scripts/regenerate")
-    return found
+    return data
 
 
 def page(operation: Operation, answer: Any, number: int, item: type[T]) -> Page[T]:

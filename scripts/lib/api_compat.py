@@ -3,8 +3,16 @@
 griffe reads the package (overlays/voipstudio_callmeback) in the working tree and at the
 ref, without importing it, and lists the breaking changes between the two: removed
 public objects, removed or reordered parameters, new required parameters, changed
-defaults and the like. A breaking change needs a higher major version in pyproject.toml
-than at the ref and a `## package X.Y.Z` section in CHANGELOG.md.
+defaults and the like. What the package re-exports from the generated package (the
+models, the request TypedDicts) is followed to its definition under generated/, so a
+field removed from a re-exported model is a removed attribute of the package's API.
+
+The rules: a breaking change needs a higher major version in pyproject.toml than at the
+ref; any change of the version needs a `## package X.Y.Z` section in CHANGELOG.md.
+
+The ref defaults to HEAD when the working tree holds uncommitted changes to the package,
+the generated package, pyproject.toml or CHANGELOG.md (a change being made), else to
+HEAD~1 (the last commit's change).
 """
 
 from __future__ import annotations
@@ -16,18 +24,34 @@ from pathlib import Path
 
 import griffe
 
-from spec_compat import file_at, read_changelog, ref_exists, report, version_problems
+from spec_compat import default_base, file_at, read_changelog, ref_exists, report, version_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "voipstudio_callmeback"
 SEARCH = "overlays"
+# Where the package's re-exported names are defined.
+GENERATED = "generated"
 PYPROJECT = "pyproject.toml"
+WATCHED = (SEARCH, GENERATED, PYPROJECT, "CHANGELOG.md")
 
 
 def breaking_changes(repo: Path, base: str) -> list[str]:
-    """One line per breaking change of the package's public API since base."""
-    old = griffe.load_git(PACKAGE, ref=base, repo=repo, search_paths=[SEARCH])
-    new = griffe.load(PACKAGE, search_paths=[repo / SEARCH], try_relative_path=False)
+    """One line per breaking change of the package's public API since base, re-exported objects included."""
+    old = griffe.load_git(
+        PACKAGE,
+        ref=base,
+        repo=repo,
+        search_paths=[SEARCH, GENERATED],
+        resolve_aliases=True,
+        resolve_external=True,
+    )
+    new = griffe.load(
+        PACKAGE,
+        search_paths=[repo / SEARCH, repo / GENERATED],
+        try_relative_path=False,
+        resolve_aliases=True,
+        resolve_external=True,
+    )
     return [describe(breakage) for breakage in griffe.find_breaking_changes(old, new)]
 
 
@@ -57,8 +81,9 @@ def check(repo: Path, base: str) -> int:
     problems = version_problems(
         old_version,
         new_version,
-        changed=bool(breaks),
+        changed=bool(breaks) or old_version != new_version,
         breaking=bool(breaks),
+        additive=False,
         changelog=read_changelog(repo),
         kind="package",
     )
@@ -68,10 +93,13 @@ def check(repo: Path, base: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/check-api-compat", description=__doc__.splitlines()[0])
-    parser.add_argument("--base", default="HEAD~1", help="the git ref to compare with (default: HEAD~1)")
+    parser.add_argument(
+        "--base", help="the git ref to compare with (default: HEAD with uncommitted changes, else HEAD~1)"
+    )
     parser.add_argument("--repo", type=Path, default=ROOT, help="the repository (default: this one)")
     args = parser.parse_args(argv)
-    return check(args.repo.resolve(), args.base)
+    repo = args.repo.resolve()
+    return check(repo, args.base or default_base(repo, WATCHED))
 
 
 if __name__ == "__main__":

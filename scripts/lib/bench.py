@@ -210,53 +210,42 @@ def cdr_page_body(rows: int) -> bytes:
     return json.dumps({"data": data, "total": rows}).encode()
 
 
+def pydantic_model(name: str, schema: dict[str, Any]) -> Any:
+    """A pydantic v2 model of a JSON object schema, as a pydantic user would write it from the spec:
+    required fields required, the others defaulting to None, nullable ones optional, unknown
+    members kept (extra="allow")."""
+    from pydantic import ConfigDict, create_model
+
+    def annotation(field_name: str, field: dict[str, Any]) -> Any:
+        kind = field.get("type")
+        found: Any
+        if kind == "object" and "properties" in field:
+            found = pydantic_model(f"{name}_{field_name}", field)
+        elif kind == "array":
+            found = list[annotation(field_name, field.get("items") or {})]  # type: ignore[misc]
+        else:
+            found = {"string": str, "integer": int, "number": float, "boolean": bool}.get(kind or "", Any)
+        return found | None if field.get("nullable") and found is not Any else found
+
+    required = set(schema.get("required", []))
+    fields: dict[str, Any] = {}
+    for field_name, field_schema in (schema.get("properties") or {}).items():
+        kind = annotation(field_name, field_schema)
+        if field_name in required:
+            fields[field_name] = (kind, ...)
+        else:
+            fields[field_name] = (kind if kind is Any else kind | None, None)
+    return create_model(name, __config__=ConfigDict(extra="allow"), **fields)
+
+
 def pydantic_page_model() -> Any:
-    """A pydantic v2 model of a CDR page: the 32 fields of the spec's Cdr, unknown members kept."""
-    from pydantic import BaseModel, ConfigDict
+    """A pydantic v2 model of a CDR page, built from the schema of listCdrs' answer in the operation table."""
+    from voipstudio_callmeback_client.operations import OPERATIONS
 
-    class PCdr(BaseModel):
-        model_config = ConfigDict(extra="allow")
-
-        id: int
-        call_id: int | None = None
-        live_id: int | None = None
-        parent_live_id: int | None = None
-        user_id: int | None = None
-        sip_endpoint_id: int | None = None
-        server_id: int | None = None
-        type: str | None = None
-        calldate: str | None = None
-        clid: str | None = None
-        src_id: str | None = None
-        src_name: str | None = None
-        src: str | None = None
-        src_ua: str | None = None
-        src_codec: str | None = None
-        dst_id: str | None = None
-        dst: str | None = None
-        dst_name: str | None = None
-        dst_ua: str | None = None
-        dst_codec: str | None = None
-        duration: int | None = None
-        billsec: int | None = None
-        disposition: str | None = None
-        destination: str | None = None
-        context: str | None = None
-        rate: float | None = None
-        charge: float | None = None
-        t_cause: str | None = None
-        info: str | None = None
-        labels: Any = None
-        metadata: str | None = None
-        nb_notes: int | None = None
-
-    class PCdrList(BaseModel):
-        model_config = ConfigDict(extra="allow")
-
-        data: list[PCdr]
-        total: int
-
-    return PCdrList
+    schema = OPERATIONS["listCdrs"].response_schema
+    if schema is None:
+        raise RuntimeError("listCdrs answers no JSON page: the bench needs one")
+    return pydantic_model("PCdrList", dict(schema))
 
 
 def timed(call: Callable[[], object]) -> float:

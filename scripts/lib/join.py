@@ -36,6 +36,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "voipstudio_callmeback_client"
 JOIN_TEMPLATES = "join"  # under templates/
+# The modules of the join, each rendered from templates/join/<name>.jinja.
+MODULES = ("operations.py", "params.py", "resources.py")
 EXEMPT = ROOT / "overlays" / "exempt-operations.toml"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Keys of a schema that describe examples, not values: left out of the copies in operations.py.
@@ -564,7 +566,4 @@ def render(env: Any, join: Join) -> dict[str, str]:
     env.globals["entry"] = entry
     env.filters["pyrepr"] = repr
     context = {"join": join, "package": PACKAGE}
-    return {
-        name: env.get_template(f"{JOIN_TEMPLATES}/{name}.jinja").render(**context)
-        for name in ("operations.py", "params.py", "resources.py")
-    }
+    return {name: env.get_template(f"{JOIN_TEMPLATES}/{name}.jinja").render(**context) for name in MODULES}

@@ -12,8 +12,14 @@ breaking or non-breaking according to its direction:
   nullable; a changed type; a looser bound; a new enum value; a new status on an
   operation without a `default` response.
 
-The rules: any change to the document needs a higher `info.version`; a breaking
-finding needs a higher major version and a `## spec X.Y.Z` section in CHANGELOG.md.
+The rules, as the README promises them: a breaking finding needs a higher major
+version; any other finding (an addition, a looser request, a tighter answer) at least a
+higher minor version; a change no client can notice (wording, examples) at least a
+higher patch version; and every new `info.version` a `## spec X.Y.Z` section in
+CHANGELOG.md.
+
+The ref defaults to HEAD when the working tree holds uncommitted changes to openapi.yaml
+or CHANGELOG.md (a change being made), else to HEAD~1 (the last commit's change).
 """
 
 from __future__ import annotations
@@ -64,6 +70,17 @@ def ref_exists(repo: Path, ref: str) -> bool:
     return git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode == 0
 
 
+def has_uncommitted_changes(repo: Path, paths: tuple[str, ...]) -> bool:
+    """Whether the working tree differs from HEAD in any of paths (new files included)."""
+    result = git(repo, "status", "--porcelain", "--", *paths)
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
+def default_base(repo: Path, paths: tuple[str, ...]) -> str:
+    """HEAD while a change to paths is being made (uncommitted), else HEAD~1: the last commit's change."""
+    return "HEAD" if has_uncommitted_changes(repo, paths) else "HEAD~1"
+
+
 def file_at(repo: Path, ref: str, path: str) -> str | None:
     """The text of path at ref, or None when the file does not exist there."""
     result = git(repo, "show", f"{ref}:{path}")
@@ -88,9 +105,21 @@ def changelog_versions(text: str, kind: Literal["spec", "package"]) -> set[str]:
 
 
 def version_problems(
-    old: str, new: str, *, changed: bool, breaking: bool, changelog: str, kind: Literal["spec", "package"]
+    old: str,
+    new: str,
+    *,
+    changed: bool,
+    breaking: bool,
+    additive: bool,
+    changelog: str,
+    kind: Literal["spec", "package"],
 ) -> list[str]:
-    """What the versioning rules say is wrong with going from old to new."""
+    """What the versioning rules say is wrong with going from old to new.
+
+    `breaking` needs a higher major version, `additive` (a change clients can notice that
+    breaks none) at least a higher minor one, any other change at least a higher patch; a
+    new version needs its own section in the changelog.
+    """
     if not changed:
         return []
     old_number, new_number = parse_version(old), parse_version(new)
@@ -98,10 +127,17 @@ def version_problems(
     if breaking:
         if new_number[0] <= old_number[0]:
             problems.append(f"breaking changes need a new major version: {old} -> {new} is not one")
-        if new not in changelog_versions(changelog, kind):
-            problems.append(f"breaking changes need a '## {kind} {new}' section in {CHANGELOG} saying what broke")
+    elif additive:
+        if new_number[:2] <= old_number[:2]:
+            problems.append(
+                f"additions need at least a new minor version: {old} -> {new} is not one "
+                f"(try {old_number[0]}.{old_number[1] + 1}.0)"
+            )
     elif new_number <= old_number:
         problems.append(f"the {kind} changed but its version did not go up ({old} -> {new})")
+    if new_number != old_number and new not in changelog_versions(changelog, kind):
+        what = "what broke and how to move" if breaking else "what changed"
+        problems.append(f"version {new} needs a '## {kind} {new}' section in {CHANGELOG} saying {what}")
     return problems
 
 
@@ -367,7 +403,13 @@ def check(repo: Path, base: str) -> int:
     breaking = sum(finding.breaking for finding in findings)
     try:
         problems = version_problems(
-            old_version, new_version, changed=True, breaking=breaking > 0, changelog=read_changelog(repo), kind="spec"
+            old_version,
+            new_version,
+            changed=True,
+            breaking=breaking > 0,
+            additive=len(findings) > breaking,
+            changelog=read_changelog(repo),
+            kind="spec",
         )
     except ValueError as exc:
         problems = [f"info.version: {exc}"]
@@ -380,10 +422,12 @@ def check(repo: Path, base: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/check-spec-compat", description=__doc__.splitlines()[0])
-    parser.add_argument("--base", default="HEAD~1", help="the git ref to compare with (default: HEAD~1)")
+    parser.add_argument(
+        "--base", help="the git ref to compare with (default: HEAD with uncommitted changes, else HEAD~1)"
+    )
     parser.add_argument("--repo", type=Path, default=ROOT, help="the repository (default: this one)")
     args = parser.parse_args(argv)
-    return check(args.repo, args.base)
+    return check(args.repo, args.base or default_base(args.repo, (SPEC, CHANGELOG)))
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ import types
 import pytest
 import voipstudio_callmeback
 from voipstudio_callmeback import _exceptions
+from voipstudio_callmeback._resources import OPERATION_METHODS, RESOURCE_ITEMS
+from voipstudio_callmeback_client.operations import OPERATIONS
 
-# The package's public names as released; a change here is a change of the API.
-PUBLIC_NAMES = [
+# The package's hand-written public names as released; a change here is a change of the API.
+HAND_WRITTEN_NAMES = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
@@ -21,24 +23,31 @@ PUBLIC_NAMES = [
     "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
-    "Button",
     "CallMeBack",
     "CallMeBackError",
-    "Cdr",
     "Filter",
     "InternalServerError",
     "NotFoundError",
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
-    "Setting",
     "SyncPaginator",
     "UnexpectedResponseError",
-    "Visitor",
-    "Website",
     "format_timestamp",
     "parse_timestamp",
 ]
+
+
+def spec_names() -> dict[str, object]:
+    """The generated names the package must re-export, read from the spec's operations: the model of
+    every resource's items and the TypedDict of every resource method's request body."""
+    names: dict[str, object] = {model.__name__: model for model in RESOURCE_ITEMS.values()}
+    for operation_id in OPERATION_METHODS:
+        body = OPERATIONS[operation_id].body
+        if body is not None:
+            names[body.params.__name__] = body.params
+    return names
+
 
 # Each error and the public class it derives from, as the docstrings draw the tree.
 ERROR_PARENTS: dict[str, str | None] = {
@@ -99,8 +108,27 @@ def drawn_tree(docstring: str) -> dict[str, str | None]:
 
 
 def test_all_is_pinned() -> None:
-    """`__all__` lists exactly the released public names, in their order."""
-    assert list(voipstudio_callmeback.__all__) == PUBLIC_NAMES
+    """`__all__` lists exactly the hand-written names and what the spec's resources need, sorted."""
+    exported = set(voipstudio_callmeback.__all__)
+    needed = spec_names()
+    missing = sorted(set(needed) - exported)
+    assert not missing, (
+        f"voipstudio_callmeback does not re-export {', '.join(missing)}, which the spec's resources return or take: "
+        "import them in overlays/voipstudio_callmeback/__init__.py and add them to its __all__"
+    )
+    unknown = sorted(exported - set(needed) - set(HAND_WRITTEN_NAMES))
+    assert not unknown, (
+        f"voipstudio_callmeback exports {', '.join(unknown)}, which is neither hand-written nor of the spec's "
+        "resources: remove it from overlays/voipstudio_callmeback/__init__.py (a breaking change: a major version) "
+        "or add it to HAND_WRITTEN_NAMES here"
+    )
+    assert list(voipstudio_callmeback.__all__) == sorted(exported, key=isort_order)
+
+
+def test_spec_names_are_the_generated_objects() -> None:
+    """The re-exported models and TypedDicts are the generated package's own, not copies."""
+    for name, generated in spec_names().items():
+        assert getattr(voipstudio_callmeback, name) is generated, name
 
 
 def test_all_is_sorted() -> None:

@@ -1,0 +1,291 @@
+"""A maintainer's spec changes, made on a copy of the project: what follows by regeneration alone,
+and what fails, saying where.
+
+Each test copies the project (the files git knows of, as they are now) into a temporary
+repository, edits openapi.yaml there as a maintainer would, runs that copy's
+scripts/regenerate and then that copy's gates, type checker and command line, with the
+copy's packages first on the path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+PYTHON = sys.executable
+IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
+
+
+class Project:
+    """A copy of the project in a git repository of its own, HEAD holding the files as they are now."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def copy(cls, destination: Path) -> Project:
+        listed = subprocess.run(
+            ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True,
+            check=True,
+        ).stdout.split(b"\0")
+        for name in filter(None, (entry.decode() for entry in listed)):
+            source = ROOT / name
+            if source.is_file():
+                target = destination / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+        project = cls(destination)
+        project.git("init", "-q")
+        project.git("add", "-A")
+        project.git("commit", "-q", "-m", "the project as it is")
+        return project
+
+    def git(self, *args: str) -> None:
+        subprocess.run(["git", "-C", str(self.root), *IDENTITY, *args], check=True, capture_output=True)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment that puts this copy's packages before the installed ones."""
+        paths = [str(self.root / folder) for folder in ("generated", "overlays", "sandbox")]
+        return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "MYPYPATH": os.pathsep.join(paths)}
+
+    def run(self, *command: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command, cwd=self.root, env=self.env, capture_output=True, text=True, check=False, input=input
+        )
+
+    def edit_spec(self, change: Callable[[dict[str, Any]], None], version: str, changelog: str | None) -> None:
+        """Change openapi.yaml, set its version and (unless None) add a changelog section for it."""
+        path = self.root / "openapi.yaml"
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(document)
+        document["info"]["version"] = version
+        path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        if changelog is not None:
+            log = self.root / "CHANGELOG.md"
+            text = log.read_text(encoding="utf-8")
+            first = text.index("\n## ")
+            log.write_text(f"{text[:first]}\n## spec {version}\n\n{changelog}\n{text[first:]}", encoding="utf-8")
+
+    def regenerate(self) -> None:
+        result = self.run(PYTHON, "scripts/lib/regenerate.py")
+        assert result.returncode == 0, result.stderr
+
+    def mypy(self, code: str) -> subprocess.CompletedProcess[str]:
+        """mypy --strict over a user's module that imports this copy's packages."""
+        module = self.root / "user_code.py"
+        module.write_text(textwrap.dedent(code), encoding="utf-8")
+        return self.run(PYTHON, "-m", "mypy", "--strict", "--no-incremental", "--config-file", os.devnull, str(module))
+
+    def python(self, code: str) -> subprocess.CompletedProcess[str]:
+        return self.run(PYTHON, "-c", textwrap.dedent(code))
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.python(
+            f"import sys; sys.argv = ['voipstudio-callmeback', *{list(args)!r}]\n"
+            "from voipstudio_callmeback._cli._main import run; run()"
+        )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project.copy(tmp_path / "project")
+
+
+# --- the changes --------------------------------------------------------------------------------
+
+COLOR = {"type": "string", "description": "The colour of the widget's button, as a CSS colour."}
+
+
+def add_color(document: dict[str, Any]) -> None:
+    """An optional `color` in the settings' create body, update body and item."""
+    schemas = document["components"]["schemas"]
+    for name in ("SettingCreate", "SettingUpdate"):
+        schemas[name]["properties"]["color"] = dict(COLOR)
+    schemas["Setting"]["properties"]["color"] = {**COLOR, "nullable": True}
+
+
+def add_list_buttons(document: dict[str, Any]) -> None:
+    """GET /callmeback/buttons, a page of buttons like every other list."""
+    settings = document["paths"]["/callmeback/settings"]["get"]
+    document["paths"]["/callmeback/buttons"]["get"] = {
+        "operationId": "listButtons",
+        "tags": ["Buttons"],
+        "summary": "List buttons",
+        "description": "Returns one page of the account's buttons and the number that match the filter.",
+        "parameters": settings["parameters"],
+        "responses": {
+            "200": {
+                "description": "A page of buttons.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ButtonList"}}},
+            },
+            "400": settings["responses"]["400"],
+            "401": settings["responses"]["401"],
+        },
+    }
+    listing = dict(document["components"]["schemas"]["SettingList"])
+    listing["description"] = "A page of buttons."
+    listing["properties"] = {**listing["properties"], "data": {**listing["properties"]["data"]}}
+    listing["properties"]["data"]["items"] = {"$ref": "#/components/schemas/Button"}
+    document["components"]["schemas"]["ButtonList"] = listing
+
+
+def add_copy_setting(document: dict[str, Any]) -> None:
+    """POST /callmeback/settings/{id}/copy: an operation no convention places."""
+    get = document["paths"]["/callmeback/settings/{id}"]["get"]
+    document["paths"]["/callmeback/settings/{id}/copy"] = {
+        "parameters": document["paths"]["/callmeback/settings/{id}"]["parameters"],
+        "post": {
+            "operationId": "copySetting",
+            "tags": ["Settings"],
+            "summary": "Copy widget settings",
+            "description": "Creates settings with the fields of the given ones.",
+            "responses": {"201": get["responses"]["200"], **{k: v for k, v in get["responses"].items() if k != "200"}},
+        },
+    }
+
+
+def remove_title(document: dict[str, Any]) -> None:
+    del document["components"]["schemas"]["Setting"]["properties"]["title"]
+    for example in document["components"]["examples"].values():
+        value = example.get("value")
+        for item in [value.get("data")] if isinstance(value, dict) else []:
+            for entry in item if isinstance(item, list) else [item]:
+                if isinstance(entry, dict):
+                    entry.pop("title", None)
+
+
+# --- what follows ---------------------------------------------------------------------------------
+
+
+def test_a_new_optional_field_reaches_the_client_and_the_command_line(project: Project) -> None:
+    """`color` in the spec, a minor bump and a changelog entry: regenerating is the only other step."""
+    project.edit_spec(add_color, "1.1.0", "Settings gain an optional `color`.")
+    project.regenerate()
+    for gate in ("scripts/lib/spec_compat.py", "scripts/lib/api_compat.py"):
+        result = project.run(PYTHON, gate)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    typed = project.mypy(
+        """
+        from voipstudio_callmeback import CallMeBack
+        from voipstudio_callmeback_client.types import Unset
+
+        def use(cmb: CallMeBack) -> str | Unset | None:
+            setting = cmb.settings.create(name="x", color="red")
+            return cmb.settings.update(setting.id, color="blue").color
+        """
+    )
+    assert typed.returncode == 0, typed.stdout
+    misspelt = project.mypy(
+        """
+        from voipstudio_callmeback import CallMeBack
+
+        def use(cmb: CallMeBack) -> None:
+            cmb.settings.create(name="x", colour="red")
+        """
+    )
+    assert misspelt.returncode == 1, misspelt.stdout  # the check above is a real one
+    assert '"colour"' in misspelt.stdout
+
+    sent = project.python(
+        """
+        import json, httpx
+        from voipstudio_callmeback import CallMeBack
+
+        def answer(request):
+            body = json.loads(request.content)
+            return httpx.Response(201, json={"data": {"id": 1, **body}})
+
+        with CallMeBack(token="t", base_url="https://api.example.com",
+                        http_client=httpx.Client(transport=httpx.MockTransport(answer))) as cmb:
+            print(cmb.settings.create(name="x", color="red").color)
+        """
+    )
+    assert sent.stdout.strip() == "red", sent.stderr
+
+    shown = project.cli("settings", "create", "--help")
+    assert "--color TEXT" in shown.stdout, shown.stdout + shown.stderr
+    assert "The colour of the widget's button" in " ".join(shown.stdout.split())
+    assert "--color" in project.cli("settings", "update", "--help").stdout
+    helped = project.python("from voipstudio_callmeback import CallMeBack; help(CallMeBack(token='t').settings.create)")
+    assert "color (str): The colour of the widget's button" in " ".join(helped.stdout.split())
+
+
+def test_a_new_list_operation_becomes_a_method_and_a_command(project: Project) -> None:
+    """listButtons: cmb.buttons.list() and `buttons list` follow, and the coverage test passes."""
+    project.edit_spec(add_list_buttons, "1.1.0", "`GET /callmeback/buttons` lists buttons.")
+    project.regenerate()
+    typed = project.mypy(
+        """
+        from voipstudio_callmeback import AsyncCallMeBack, Button, CallMeBack
+
+        def names(cmb: CallMeBack) -> list[object]:
+            return [button.name for button in cmb.buttons.list(limit=10, sort="name", dir="DESC")]
+
+        async def first(cmb: AsyncCallMeBack) -> Button | None:
+            async for button in cmb.buttons.list(prefetch=2):
+                return button
+            return None
+        """
+    )
+    assert typed.returncode == 0, typed.stdout
+    shown = project.cli("buttons", "list", "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert "List buttons" in shown.stdout
+    assert "--limit" in shown.stdout
+    assert "export" in project.cli("buttons", "--help").stdout
+    covered = project.run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_resources_cover_spec.py")
+    assert covered.returncode == 0, covered.stdout
+
+
+def test_an_operation_no_convention_places_fails_naming_it_and_the_files(project: Project) -> None:
+    """copySetting: regeneration succeeds, and the coverage test says which operation and where to edit."""
+    project.edit_spec(add_copy_setting, "1.1.0", "`POST /callmeback/settings/{id}/copy` copies settings.")
+    project.regenerate()
+    covered = project.run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_resources_cover_spec.py")
+    assert covered.returncode == 1
+    assert "copySetting (POST /callmeback/settings/{id}/copy) is not reachable from CallMeBack" in covered.stdout
+    assert "overlays/exempt-operations.toml" in covered.stdout
+    assert "1 failed" in covered.stdout  # nothing else broke
+
+    exempt = project.root / "overlays" / "exempt-operations.toml"
+    exempt.write_text(
+        exempt.read_text(encoding="utf-8") + 'copySetting = "Not offered by this client yet: call it with httpx."\n',
+        encoding="utf-8",
+    )
+    project.regenerate()
+    covered = project.run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_resources_cover_spec.py")
+    assert covered.returncode == 0, covered.stdout
+
+
+def test_a_removed_field_of_a_reexported_model_needs_a_package_major_version(project: Project) -> None:
+    """`title` removed from Setting (spec 2.0.0): the package's API lost Setting.title, so 0.2.0 is refused."""
+    project.edit_spec(remove_title, "2.0.0", "`title` is no longer part of settings.")
+    project.regenerate()
+    spec_gate = project.run(PYTHON, "scripts/lib/spec_compat.py")
+    assert spec_gate.returncode == 0, spec_gate.stdout + spec_gate.stderr
+    api_gate = project.run(PYTHON, "scripts/lib/api_compat.py")
+    assert api_gate.returncode == 1, api_gate.stdout
+    assert "Setting.title" in api_gate.stderr
+    assert "breaking changes need a new major version" in api_gate.stderr
+
+
+def test_an_additive_change_with_a_patch_bump_fails_the_spec_gate(project: Project) -> None:
+    """An added field is more than wording: check-spec-compat refuses a patch bump, before anything is committed."""
+    project.edit_spec(add_color, "1.0.2", "Settings gain an optional `color`.")
+    gate = project.run(PYTHON, "scripts/lib/spec_compat.py")
+    assert gate.returncode == 1
+    assert "additions need at least a new minor version" in gate.stderr
