@@ -272,7 +272,7 @@ def test_an_operation_no_convention_places_fails_naming_it_and_the_files(project
 
 
 def test_a_removed_field_of_a_reexported_model_needs_a_package_major_version(project: Project) -> None:
-    """`title` removed from Setting (spec 2.0.0): the package's API lost Setting.title, so 0.2.0 is refused."""
+    """`title` removed from Setting (spec 2.0.0): Setting.title left the API, so the old package version fails."""
     project.edit_spec(remove_title, "2.0.0", "`title` is no longer part of settings.")
     project.regenerate()
     spec_gate = project.run(PYTHON, "scripts/lib/spec_compat.py")
