@@ -10,10 +10,12 @@ from typing import Any
 
 import attrs
 import pytest
-from voipstudio_callmeback_client.models import Button, Cdr, ErrorResponse, Setting, Visitor, Website
+from voipstudio_callmeback._resources import RESOURCE_ITEMS
+from voipstudio_callmeback_client.models import Cdr, ErrorResponse
 from voipstudio_callmeback_client.types import UNSET
 
-FLAT_MODELS = [Button, Cdr, ErrorResponse, Setting, Visitor, Website]
+# The models of the resources' items (what the spec's collections hold) and of errors.
+FLAT_MODELS = sorted({*RESOURCE_ITEMS.values(), ErrorResponse}, key=lambda model: model.__name__)
 
 
 def json_names(model: type[Any]) -> dict[str, str]:

@@ -24,6 +24,11 @@ import yaml
 from conftest import ROOT
 
 PYTHON = sys.executable
+MAJOR, MINOR, PATCH = (
+    int(part) for part in yaml.safe_load((ROOT / "openapi.yaml").read_text())["info"]["version"].split(".")
+)
+# The spec's next versions, from the one it has now.
+NEXT_MAJOR, NEXT_MINOR, NEXT_PATCH = f"{MAJOR + 1}.0.0", f"{MAJOR}.{MINOR + 1}.0", f"{MAJOR}.{MINOR}.{PATCH + 1}"
 IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
 
 
@@ -172,7 +177,7 @@ def remove_title(document: dict[str, Any]) -> None:
 
 def test_a_new_optional_field_reaches_the_client_and_the_command_line(project: Project) -> None:
     """`color` in the spec, a minor bump and a changelog entry: regenerating is the only other step."""
-    project.edit_spec(add_color, "1.1.0", "Settings gain an optional `color`.")
+    project.edit_spec(add_color, NEXT_MINOR, "Settings gain an optional `color`.")
     project.regenerate()
     for gate in ("scripts/lib/spec_compat.py", "scripts/lib/api_compat.py"):
         result = project.run(PYTHON, gate)
@@ -226,7 +231,7 @@ def test_a_new_optional_field_reaches_the_client_and_the_command_line(project: P
 
 def test_a_new_list_operation_becomes_a_method_and_a_command(project: Project) -> None:
     """listButtons: cmb.buttons.list() and `buttons list` follow, and the coverage test passes."""
-    project.edit_spec(add_list_buttons, "1.1.0", "`GET /callmeback/buttons` lists buttons.")
+    project.edit_spec(add_list_buttons, NEXT_MINOR, "`GET /callmeback/buttons` lists buttons.")
     project.regenerate()
     typed = project.mypy(
         """
@@ -253,7 +258,7 @@ def test_a_new_list_operation_becomes_a_method_and_a_command(project: Project) -
 
 def test_an_operation_no_convention_places_fails_naming_it_and_the_files(project: Project) -> None:
     """copySetting: regeneration succeeds, and the coverage test says which operation and where to edit."""
-    project.edit_spec(add_copy_setting, "1.1.0", "`POST /callmeback/settings/{id}/copy` copies settings.")
+    project.edit_spec(add_copy_setting, NEXT_MINOR, "`POST /callmeback/settings/{id}/copy` copies settings.")
     project.regenerate()
     covered = project.run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_resources_cover_spec.py")
     assert covered.returncode == 1
@@ -272,8 +277,9 @@ def test_an_operation_no_convention_places_fails_naming_it_and_the_files(project
 
 
 def test_a_removed_field_of_a_reexported_model_needs_a_package_major_version(project: Project) -> None:
-    """`title` removed from Setting (spec 2.0.0): Setting.title left the API, so the old package version fails."""
-    project.edit_spec(remove_title, "2.0.0", "`title` is no longer part of settings.")
+    """`title` removed from Setting (a spec major version): Setting.title left the API, so the old package version
+    fails."""
+    project.edit_spec(remove_title, NEXT_MAJOR, "`title` is no longer part of settings.")
     project.regenerate()
     spec_gate = project.run(PYTHON, "scripts/lib/spec_compat.py")
     assert spec_gate.returncode == 0, spec_gate.stdout + spec_gate.stderr
@@ -285,7 +291,7 @@ def test_a_removed_field_of_a_reexported_model_needs_a_package_major_version(pro
 
 def test_an_additive_change_with_a_patch_bump_fails_the_spec_gate(project: Project) -> None:
     """An added field is more than wording: check-spec-compat refuses a patch bump, before anything is committed."""
-    project.edit_spec(add_color, "1.0.2", "Settings gain an optional `color`.")
+    project.edit_spec(add_color, NEXT_PATCH, "Settings gain an optional `color`.")
     gate = project.run(PYTHON, "scripts/lib/spec_compat.py")
     assert gate.returncode == 1
     assert "additions need at least a new minor version" in gate.stderr

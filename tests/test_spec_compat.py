@@ -191,6 +191,19 @@ def test_additive_changes_are_not_breaking(case: str) -> None:
     assert not [finding for finding in findings if finding.breaking]
 
 
+def test_a_renamed_operation_id_is_breaking() -> None:
+    """A new operationId renames the generated method in every language: breaking, at the operation's pointer."""
+    old = base_spec()
+    new = copy.deepcopy(old)
+    item = next(iter(new["paths"].values()))
+    method = next(name for name in item if name in spec_compat.HTTP_METHODS)
+    item[method]["operationId"] = "renamedOperation"
+    findings = [finding for finding in spec_compat.compare(old, new) if finding.pointer.endswith("/operationId")]
+    assert len(findings) == 1
+    assert findings[0].breaking
+    assert "-> 'renamedOperation'" in findings[0].message
+
+
 def test_a_body_that_becomes_required_is_breaking() -> None:
     """An optional request body made required breaks clients that sent none."""
     optional = edited(base_spec(), (("paths", "/widgets", "post", "requestBody", "required"), False))

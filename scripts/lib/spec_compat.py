@@ -4,6 +4,7 @@ Every difference between the two documents that a client can notice is a finding
 named by a JSON pointer (into the document with its $refs resolved) and classed
 breaking or non-breaking according to its direction:
 
+- an operation's operationId changes: generated clients name their methods after it;
 - requests (what clients send) break when the server accepts less than before: a
   removed operation, parameter or content type; a new required parameter or body
   property; a removed enum value; a changed type; a tighter bound or pattern.
@@ -320,6 +321,10 @@ def compare_content(old: dict[str, Any], new: dict[str, Any], pointer: str, dire
 def compare_operation(old: dict[str, Any], new: dict[str, Any], path: str, method: str) -> list[Finding]:
     findings = []
     pointer = f"/paths/{escape(path)}/{method}"
+    old_id, new_id = old["paths"][path][method].get("operationId"), new["paths"][path][method].get("operationId")
+    if old_id != new_id:
+        # Generators name methods and types after the operationId: a new one renames them in every language.
+        findings.append(Finding(f"{pointer}/operationId", True, f"operationId {old_id!r} -> {new_id!r}"))
     old_parameters, new_parameters = parameters(old, path, method), parameters(new, path, method)
     for key in sorted(old_parameters.keys() | new_parameters.keys()):
         label = f"{key[0]} parameter {key[1]!r}"
