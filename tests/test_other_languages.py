@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,18 +98,62 @@ def _compile(work: Path, usage: Path, module: str, target: str) -> subprocess.Co
     return _run(TSC, "--noEmit", "--strict", "--pretty", "false", "-p", tsconfig)
 
 
-def _operation_ids() -> list[str]:
-    return sorted(str(operation["operationId"]) for operation in operations(load_spec()).values())
+def _api_class(tag: str) -> str:
+    """The class typescript-fetch generates for a tag: its words capitalised and joined, then `Api`."""
+    return "".join(word[:1].upper() + word[1:] for word in re.split(r"[^0-9A-Za-z]+", tag)) + "Api"
+
+
+def _tags(operation: dict[str, Any]) -> list[str]:
+    """An operation's tags; typescript-fetch puts an operation without one in DefaultApi."""
+    return list(operation.get("tags") or ["default"])
+
+
+def _checked_code(usage: Path) -> str:
+    """The lines of a usage file that must compile: no comment, and no line a `@ts-expect-error` expects to fail."""
+    lines: list[str] = []
+    expecting_error = False
+    for line in usage.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("//", "/*", "*")):
+            expecting_error = expecting_error or "@ts-expect-error" in stripped
+            continue
+        if expecting_error:
+            expecting_error = not stripped  # the directive covers the next line that holds code
+            continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _where(usage: Path) -> Path:
+    return usage.relative_to(ROOT)
 
 
 def test_usage_files_cover_every_operation() -> None:
-    """Each usage file names every operationId of the spec, so a new operation cannot go unchecked."""
-    ids = _operation_ids()
-    assert len(ids) == 14, ids
-    types_usage = OPENAPI_TYPESCRIPT_USAGE.read_text(encoding="utf-8")
-    fetch_usage = TYPESCRIPT_FETCH_USAGE.read_text(encoding="utf-8")
-    assert [i for i in ids if f'operations["{i}"]' not in types_usage] == []
-    assert [i for i in ids if f".{i}(" not in fetch_usage] == []
+    """Each usage file uses every operationId of the spec, so a new operation cannot go unchecked."""
+    spec_operations = operations(load_spec())
+    assert spec_operations, "openapi.yaml has no operation"
+    types_usage = _checked_code(OPENAPI_TYPESCRIPT_USAGE)
+    fetch_usage = _checked_code(TYPESCRIPT_FETCH_USAGE)
+    missing: list[str] = []
+    for (method, path), operation in sorted(spec_operations.items(), key=lambda entry: entry[1]["operationId"]):
+        operation_id = operation["operationId"]
+        if f'operations["{operation_id}"]' not in types_usage:
+            missing.append(
+                f'typecheck {operation_id} in {_where(OPENAPI_TYPESCRIPT_USAGE)}: add `Expect<Equal<operations["'
+                f'{operation_id}"], paths["{path}"]["{method.lower()}"]>>` to OperationChecks'
+            )
+        if not re.search(rf'\bcall\([^;]*"{method.lower()}",\s*"{re.escape(path)}"', types_usage, re.DOTALL):
+            missing.append(
+                f"call {operation_id} in {_where(OPENAPI_TYPESCRIPT_USAGE)}: add `call(baseUrl, credentials, "
+                f'"{method.lower()}", "{path}", {{...}})` to everyOperation'
+            )
+        if f".{operation_id}(" not in fetch_usage:
+            api = _api_class(_tags(operation)[0])
+            missing.append(
+                f"call {operation_id} in {_where(TYPESCRIPT_FETCH_USAGE)}: add `new {api}(config).{operation_id}(...)` "
+                "to everyOperation, with its answer pinned in AnswerChecks"
+            )
+    assert not missing, "\n".join(missing)
 
 
 def test_openapi_typescript_types_compile_with_every_operation(tmp_path: Path) -> None:
@@ -128,14 +173,8 @@ def test_typescript_fetch_client_compiles_with_every_operation(tmp_path: Path) -
     generated = _generate_typescript_fetch(SPEC_PATH, tmp_path / "fetch")
     assert _warnings(generated) == [], _output(generated)
     apis = sorted(path.name for path in (tmp_path / "fetch" / "apis").glob("*Api.ts"))
-    assert apis == [
-        "AuthenticationApi.ts",
-        "ButtonsApi.ts",
-        "CallDetailRecordsApi.ts",
-        "SettingsApi.ts",
-        "VisitorsApi.ts",
-        "WebsitesApi.ts",
-    ], apis
+    tags = {tag for operation in operations(load_spec()).values() for tag in _tags(operation)}
+    assert apis == sorted(f"{_api_class(tag)}.ts" for tag in tags), apis
 
     compiled = _compile(tmp_path, TYPESCRIPT_FETCH_USAGE, "@generated/typescript-fetch", "./fetch/index")
     assert compiled.returncode == 0, _output(compiled)

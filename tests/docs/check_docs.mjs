@@ -1,11 +1,14 @@
 // Drive the sandbox's /docs page in headless Chromium (playwright-core, Debian's /usr/bin/chromium):
 // every operation of openapi.yaml is listed, "Authorize" with HTTP Basic works, and
-// "Try it out" -> "Execute" on listSettings shows a 200 response with a `total`.
+// "Try it out" -> "Execute" on one list operation (listSettings) shows its success
+// response with a `total`.
 // Then save a screenshot of the page.
 //
 // Environment (set by tests/docs/test_docs_page.py):
 //   DOCS_BASE_URL     the sandbox's origin, e.g. http://127.0.0.1:PORT
 //   DOCS_OPERATIONS   JSON list of {operationId, method, path} of openapi.yaml
+//   DOCS_TRY          JSON {operationId, path, parameters, status} of the list operation to try out:
+//                     its path, its number of parameters and its success status, from openapi.yaml
 //   DOCS_USER_ID      HTTP Basic user name (the demo account's user id)
 //   DOCS_API_KEY      HTTP Basic password (the demo account's API key)
 //   DOCS_SCREENSHOT   where to write the PNG
@@ -30,6 +33,7 @@ function check(condition, message) {
 const baseUrl = required("DOCS_BASE_URL").replace(/\/+$/, "");
 const origin = new URL(baseUrl).origin;
 const expected = JSON.parse(required("DOCS_OPERATIONS"));
+const tried = JSON.parse(required("DOCS_TRY"));
 const userId = required("DOCS_USER_ID");
 const apiKey = required("DOCS_API_KEY");
 const screenshot = required("DOCS_SCREENSHOT");
@@ -127,11 +131,12 @@ try {
   );
   console.log("authorized: basicAuth");
 
-  // listSettings: Try it out, Execute.
+  // The list operation: Try it out, Execute.
+  const name = tried.operationId;
   const operation = page.locator(".opblock").filter({
-    has: page.locator(".opblock-summary-operation-id", { hasText: /^listSettings$/ }),
+    has: page.locator(".opblock-summary-operation-id", { hasText: new RegExp(`^${name}$`) }),
   });
-  check((await operation.count()) === 1, `listSettings is shown ${await operation.count()} times`);
+  check((await operation.count()) === 1, `${name} is shown ${await operation.count()} times`);
   await operation.locator(".opblock-summary").first().click();
   await operation.locator("button.try-out__btn").click();
   // "Try it out" fills the parameters with the spec's examples (page 2, a filter, ...);
@@ -139,7 +144,11 @@ try {
   const parameters = operation.locator("table.parameters tr[data-param-name]");
   for (const input of await parameters.locator("input, textarea").all()) await input.fill("");
   for (const select of await parameters.locator("select").all()) await select.selectOption("");
-  check((await parameters.count()) === 5, `listSettings shows ${await parameters.count()} parameters, not 5`);
+  const shownParameters = await parameters.count();
+  check(
+    shownParameters === tried.parameters,
+    `${name} shows ${shownParameters} parameters, not the ${tried.parameters} of openapi.yaml`,
+  );
   await operation.locator("button.execute").click();
   const live = operation.locator(".responses-wrapper .live-responses-table");
   const status = live.locator("tbody .response .response-col_status").first();
@@ -148,20 +157,21 @@ try {
   const bodyText = (await live.locator(".response-col_description pre").first().innerText()).trim();
   const requestUrl = (await operation.locator(".request-url pre").first().innerText()).trim();
   console.log(`request url: ${requestUrl}`);
+  const listUrl = `${origin}/v1.1/voipstudio${tried.path}`;
+  check(requestUrl === listUrl, `"Execute" called ${requestUrl}, not the sandbox's ${listUrl}`);
   check(
-    requestUrl === `${origin}/v1.1/voipstudio/callmeback/settings`,
-    `"Execute" called ${requestUrl}, not the sandbox's /v1.1/voipstudio/callmeback/settings`,
+    statusText.startsWith(String(tried.status)),
+    `${name} answered ${statusText}, not ${tried.status}: ${bodyText.slice(0, 300)}`,
   );
-  check(statusText.startsWith("200"), `listSettings answered ${statusText}: ${bodyText.slice(0, 300)}`);
   const body = JSON.parse(bodyText);
-  check(Number.isInteger(body.total), `listSettings body has no integer total: ${bodyText.slice(0, 300)}`);
-  check(Array.isArray(body.data), `listSettings body has no data list: ${bodyText.slice(0, 300)}`);
-  check(body.total > 0 && body.data.length > 0, `the demo account shows no settings: ${bodyText.slice(0, 300)}`);
-  const sent = apiCalls.filter((call) => call.url.startsWith(`${origin}/v1.1/voipstudio/callmeback/settings`));
-  check(sent.length === 1, `expected one request to the settings, saw ${JSON.stringify(apiCalls)}`);
+  check(Number.isInteger(body.total), `${name} body has no integer total: ${bodyText.slice(0, 300)}`);
+  check(Array.isArray(body.data), `${name} body has no data list: ${bodyText.slice(0, 300)}`);
+  check(body.total > 0 && body.data.length > 0, `the demo account shows no items: ${bodyText.slice(0, 300)}`);
+  const sent = apiCalls.filter((call) => call.url.startsWith(listUrl));
+  check(sent.length === 1, `expected one request to ${tried.path}, saw ${JSON.stringify(apiCalls)}`);
   const expectedAuthorization = `Basic ${Buffer.from(`${userId}:${apiKey}`).toString("base64")}`;
   check(sent[0].authorization === expectedAuthorization, "the request did not carry the demo account's HTTP Basic credentials");
-  console.log(`listSettings: ${statusText.split(/\s/)[0]} total=${body.total} items=${body.data.length}`);
+  console.log(`${name}: ${statusText.split(/\s/)[0]} total=${body.total} items=${body.data.length}`);
 
   // The page is some 7000 pixels long; show the operation, from its summary to the answer.
   await page.setViewportSize({ width: 1280, height: 1800 });
