@@ -295,6 +295,38 @@ def test_major_bump_and_changelog_entry_pass(repo: Path, capsys: pytest.CaptureF
     assert "check-spec-compat: ok. openapi.yaml 1.0.0 (HEAD) -> 2.0.0: 2 breaking, 0 non-breaking" in output
 
 
+def test_a_breaking_finding_declared_not_breaking_passes_with_a_minor_bump(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A changelog line `Not breaking: `<pointer>`: reason` reclassifies that finding, and says why."""
+    pattern = "/paths/~1widgets/*/properties/name"
+    changelog = f"## spec 1.1.0\n\n- Not breaking: `{pattern}`: the service never sent it.\n\n## spec 1.0.0\n"
+    write(repo, edited(base_spec(), *REMOVE_NAME, version("1.1.0")), changelog)
+    code, output = run(repo, capsys)
+    assert code == 0, output
+    assert f"non-breaking: {LISTED}/properties/name: response property 'name' removed (not breaking: the" in output
+    assert "0 breaking, 2 non-breaking" in output
+
+
+def test_a_declaration_matching_nothing_fails(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A declaration whose pointer matches no breaking finding is a mistake, and fails naming it."""
+    changelog = "## spec 1.1.0\n\n- Not breaking: `/paths/*/nothing`: stale.\n\n## spec 1.0.0\n"
+    write(repo, edited(base_spec(), ADD_COLOUR, version("1.1.0")), changelog)
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert "declares `/paths/*/nothing` not breaking, but no breaking change of 1.1.0 is there" in output
+
+
+def test_declarations_of_another_version_do_not_count(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the new version's section can declare its findings not breaking."""
+    pointer = f"{LISTED}/properties/name"
+    changelog = f"## spec 1.1.0\n\nNothing.\n\n## spec 1.0.0\n\n- Not breaking: `{pointer}`: old.\n"
+    write(repo, edited(base_spec(), *REMOVE_NAME, version("1.1.0")), changelog)
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert "breaking changes need a new major version" in output
+
+
 ADD_COLOUR: Edit = ((*WIDGET, "properties", "colour"), {"type": "string"})
 
 

@@ -14,7 +14,9 @@ breaking or non-breaking according to its direction:
   operation without a `default` response.
 
 The rules, as the README promises them: a breaking finding needs a higher major
-version; any other finding (an addition, a looser request, a tighter answer) at least a
+version (unless the changelog section of the new version declares its pointer "Not
+breaking", with the reason: for a schema that now states what the service already
+required); any other finding (an addition, a looser request, a tighter answer) at least a
 higher minor version; a change no client can notice (wording, examples) at least a
 higher patch version; and every new `info.version` a `## spec X.Y.Z` section in
 CHANGELOG.md.
@@ -26,6 +28,7 @@ or CHANGELOG.md (a change being made), else to HEAD~1 (the last commit's change)
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import re
 import subprocess
 import sys
@@ -387,6 +390,43 @@ def compare(old_document: dict[str, Any], new_document: dict[str, Any]) -> list[
     return list(dict.fromkeys(findings))
 
 
+# --- declared exceptions ------------------------------------------------------------------
+
+# In the changelog section of the new version, a line such as
+#   - Not breaking: `/paths/*/get/parameters/2/schema/enum`: the service refused other values already.
+# declares the breaking findings at those pointers (shell-style wildcards) a documented
+# statement of what the service already did, not a change of it.
+NOT_BREAKING = re.compile(r"^[-*]\s*not breaking:\s*`([^`]+)`\s*:?\s*(.*)$", re.IGNORECASE)
+
+
+def declared_not_breaking(changelog: str, version: str) -> dict[str, str]:
+    """Pointer pattern -> reason, from the `## spec <version>` section of the changelog."""
+    sections = re.split(r"^## ", changelog, flags=re.MULTILINE)
+    section = next((text for text in sections if text.startswith(f"spec {version}\n")), "")
+    declared = {}
+    for item in re.split(r"\n(?=[-*]\s)", section):  # one bullet each, its wrapped lines joined
+        match = NOT_BREAKING.match(" ".join(item.split()))
+        if match:
+            declared[match.group(1)] = match.group(2).strip()
+    return declared
+
+
+def apply_declarations(findings: list[Finding], declared: dict[str, str]) -> tuple[list[Finding], list[str]]:
+    """The findings with those declared not breaking reclassified (each saying so), and the declarations
+    that matched no breaking finding (which are mistakes: a stale pointer, or nothing to declare)."""
+    used: set[str] = set()
+    kept = []
+    for finding in findings:
+        pattern = next((p for p in declared if finding.breaking and fnmatch.fnmatchcase(finding.pointer, p)), None)
+        if pattern is None:
+            kept.append(finding)
+            continue
+        used.add(pattern)
+        reason = declared[pattern] or "declared in the changelog"
+        kept.append(Finding(finding.pointer, False, f"{finding.message} (not breaking: {reason})"))
+    return kept, [pattern for pattern in declared if pattern not in used]
+
+
 # --- the command ----------------------------------------------------------------------
 
 
@@ -404,7 +444,9 @@ def check(repo: Path, base: str) -> int:
     old_version, new_version = str(old_document["info"]["version"]), str(new_document["info"]["version"])
     if old_document == new_document:
         return report("check-spec-compat", f"{SPEC} is unchanged since {base} (version {new_version})", [], [])
+    changelog = read_changelog(repo)
     findings = compare(old_document, new_document)
+    findings, unmatched = apply_declarations(findings, declared_not_breaking(changelog, new_version))
     breaking = sum(finding.breaking for finding in findings)
     try:
         problems = version_problems(
@@ -413,11 +455,15 @@ def check(repo: Path, base: str) -> int:
             changed=True,
             breaking=breaking > 0,
             additive=len(findings) > breaking,
-            changelog=read_changelog(repo),
+            changelog=changelog,
             kind="spec",
         )
     except ValueError as exc:
         problems = [f"info.version: {exc}"]
+    problems += [
+        f"{CHANGELOG} declares `{pattern}` not breaking, but no breaking change of {new_version} is there"
+        for pattern in unmatched
+    ]
     summary = (
         f"{SPEC} {old_version} ({base}) -> {new_version}: "
         f"{breaking} breaking, {len(findings) - breaking} non-breaking change(s)"
