@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 import bench
-import sandbox_process
 from conftest import ROOT
 
 KEYS = ["parse", "get", "export", "regenerate"]
@@ -157,13 +156,6 @@ class TestMeasurementHelpers:
         assert bench.status_kib(status, "VmHWM") == 72428
         with pytest.raises(bench.BenchError):
             bench.status_kib(status, "VmSwap")
-
-    def test_banner_url(self) -> None:
-        """The base URL comes from the sandbox's first line."""
-        line = "VoIPstudio Call Me Back sandbox: http://127.0.0.1:41301/v1.1/voipstudio (and /v1.2/voipstudio)\n"
-        assert sandbox_process.banner_url(line) == "http://127.0.0.1:41301/v1.1/voipstudio"
-        with pytest.raises(sandbox_process.SandboxError):
-            sandbox_process.banner_url("Traceback (most recent call last):")
 
 
 class TestExitStatus:

@@ -21,6 +21,7 @@ BEYOND_THE_PAGE = {
     ("POST", "/login2fa"): "the two-factor step of that login (docs/spec-decisions.md)",
 }
 LIST_PARAMETERS = ["Page", "Limit", "Sort", "Dir", "Filter"]
+SCALAR_TYPES = ("string", "number", "integer", "boolean")
 # The schemas of the resources' items: what the collections hold.
 RESOURCE_SCHEMAS = sorted(model.__name__ for model in RESOURCE_ITEMS.values())
 
@@ -174,11 +175,32 @@ class TestConventions:
                 assert "security" not in op, key
 
     def test_list_operations_share_paging_parameters(self, spec: dict[str, Any]) -> None:
-        """Every list operation takes page, limit, sort, dir and filter, as shared components."""
+        """Every list operation takes page, limit, dir and filter as shared components, and a sort of its own."""
         for op in module_operations(spec).values():
             if op["operationId"].startswith("list"):
-                refs = [p["$ref"] for p in op["parameters"]]
-                assert refs == [f"#/components/parameters/{name}" for name in LIST_PARAMETERS]
+                refs = [p["$ref"].rsplit("/", 1)[1] for p in op["parameters"]]
+                assert refs[:2] + refs[3:] == [name for name in LIST_PARAMETERS if name != "Sort"], op["operationId"]
+                assert resolve(spec, op["parameters"][2])["name"] == "sort", op["operationId"]
+
+    def test_each_sort_enum_names_the_items_fields(self, spec: dict[str, Any]) -> None:
+        """A list's `sort` enum names id and every field of its items with a plain type (string, number, integer,
+        boolean), and nothing else: the fields it can be sorted and filtered on."""
+        for (method, path), op in module_operations(spec).items():
+            if not op["operationId"].startswith("list"):
+                continue
+            sort = next(resolve(spec, p) for p in op["parameters"] if resolve(spec, p)["name"] == "sort")
+            enum = resolve(spec, sort["schema"])["enum"]
+            page = resolve(spec, resolve(spec, op["responses"]["200"])["content"]["application/json"]["schema"])
+            item = resolve(spec, page["properties"]["data"]["items"])
+            fields = item["properties"]
+            unknown = [name for name in enum if name not in fields]
+            assert not unknown, f"the sort enum of {op['operationId']} in openapi.yaml names {unknown}, not fields"
+            plain = [name for name, prop in fields.items() if resolve(spec, prop).get("type") in SCALAR_TYPES]
+            missing = [name for name in plain if name not in enum]
+            assert not missing, (
+                f"{method} {path} ({op['operationId']}) can sort on {missing}: add them to the enum of its "
+                f"sort parameter's schema in openapi.yaml ({sort['schema'].get('$ref', 'inline')})"
+            )
 
     def test_paging_parameter_bounds(self, spec: dict[str, Any]) -> None:
         """limit runs from 1 to 5000, page from 1, dir is ASC or DESC, filter is a JSON string with an example."""

@@ -1,5 +1,5 @@
-"""A maintainer's spec changes, made on a copy of the project: what follows by regeneration alone,
-and what fails, saying where.
+"""A maintainer's spec changes, made on a copy of the project: what follows by regeneration alone
+(the client, the command line and the sandbox), and what fails, saying where.
 
 Each test copies the project (the files git knows of, as they are now) into a temporary
 repository, edits openapi.yaml there as a maintainer would, runs that copy's
@@ -97,6 +97,26 @@ class Project:
     def python(self, code: str) -> subprocess.CompletedProcess[str]:
         return self.run(PYTHON, "-c", textwrap.dedent(code))
 
+    def against_sandbox(self, code: str) -> subprocess.CompletedProcess[str]:
+        """Run `code` (the body of `async def main(cmb)`) with this copy's async client against this copy's sandbox,
+        in process, on the demo account; what it prints is the result."""
+        body = textwrap.indent(textwrap.dedent(code), "    ")
+        program = (
+            "import asyncio, httpx\n"
+            "from voipstudio_callmeback import AsyncCallMeBack\n"
+            "from voipstudio_callmeback_sandbox import DEMO_ACCOUNT, SandboxConfig, create_app\n"
+            "config = SandboxConfig(db=':memory:', cdrs_per_account=5, validate_responses=True)\n"
+            "app = create_app(config, config.open_store())\n"
+            f"async def main(cmb):\n{body}\n"
+            "async def run():\n"
+            "    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))\n"
+            "    async with AsyncCallMeBack(user_id=DEMO_ACCOUNT.user_id, api_key=DEMO_ACCOUNT.api_key,\n"
+            "                               base_url='http://127.0.0.1/v1.1/voipstudio', http_client=http) as cmb:\n"
+            "        await main(cmb)\n"
+            "asyncio.run(run())\n"
+        )
+        return self.run(PYTHON, "-c", program)
+
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return self.python(
             f"import sys; sys.argv = ['voipstudio-callmeback', *{list(args)!r}]\n"
@@ -125,12 +145,27 @@ def add_color(document: dict[str, Any]) -> None:
 def add_list_buttons(document: dict[str, Any]) -> None:
     """GET /callmeback/buttons, a page of buttons like every other list."""
     settings = document["paths"]["/callmeback/settings"]["get"]
+    components = document["components"]
+    components["schemas"]["ButtonSortField"] = {
+        "type": "string",
+        "description": "A field buttons can be sorted and filtered on.",
+        "enum": ["id", "name", "created_at"],
+    }
+    components["parameters"]["ButtonSort"] = {
+        **components["parameters"]["SettingSort"],
+        "description": "The field to order the buttons by.",
+        "schema": {"$ref": "#/components/schemas/ButtonSortField"},
+    }
+    parameters = [
+        {"$ref": "#/components/parameters/ButtonSort"} if "Sort" in parameter["$ref"] else parameter
+        for parameter in settings["parameters"]
+    ]
     document["paths"]["/callmeback/buttons"]["get"] = {
         "operationId": "listButtons",
         "tags": ["Buttons"],
         "summary": "List buttons",
         "description": "Returns one page of the account's buttons and the number that match the filter.",
-        "parameters": settings["parameters"],
+        "parameters": parameters,
         "responses": {
             "200": {
                 "description": "A page of buttons.",
@@ -225,6 +260,14 @@ def test_a_new_optional_field_reaches_the_client_and_the_command_line(project: P
     assert "--color TEXT" in shown.stdout, shown.stdout + shown.stderr
     assert "The colour of the widget's button" in " ".join(shown.stdout.split())
     assert "--color" in project.cli("settings", "update", "--help").stdout
+    round_trip = project.against_sandbox(
+        """
+        created = await cmb.settings.create(name="x", color="red")
+        await cmb.settings.update(created.id, color="blue")
+        print(created.color, (await cmb.settings.get(created.id)).color)
+        """
+    )
+    assert round_trip.stdout.split() == ["red", "blue"], round_trip.stderr
     helped = project.python("from voipstudio_callmeback import CallMeBack; help(CallMeBack(token='t').settings.create)")
     assert "color (str): The colour of the widget's button" in " ".join(helped.stdout.split())
 
@@ -254,6 +297,13 @@ def test_a_new_list_operation_becomes_a_method_and_a_command(project: Project) -
     assert "export" in project.cli("buttons", "--help").stdout
     covered = project.run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_resources_cover_spec.py")
     assert covered.returncode == 0, covered.stdout
+    served = project.against_sandbox(
+        """
+        made = await cmb.buttons.create(name="Listed")
+        print(made.id in [button.id async for button in cmb.buttons.list(sort="id", dir="DESC")])
+        """
+    )
+    assert served.stdout.strip() == "True", served.stderr
 
 
 def test_an_operation_no_convention_places_fails_naming_it_and_the_files(project: Project) -> None:

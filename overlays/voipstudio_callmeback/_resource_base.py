@@ -63,8 +63,8 @@ def check_argument(name: str, schema: Mapping[str, Any], value: Any) -> None:
     """Raise ValueError or TypeError when value is not one the schema allows (name says which argument)."""
     kind = schema.get("type")
     if "enum" in schema and value not in schema["enum"]:
-        choices = " or ".join(repr(choice) for choice in schema["enum"])
-        raise ValueError(f"{name} must be {choices}, not {value!r}")
+        choices = ", ".join(str(choice) for choice in schema["enum"])
+        raise ValueError(f"{name} must be one of {choices}; not {value!r}")
     if kind == "integer":
         if type(value) is not int:
             raise TypeError(f"{name} must be a whole number{_range_words(schema)}, not {type(value).__name__}")

@@ -19,10 +19,14 @@ from typing import Any, Unpack
 from voipstudio_callmeback_client.models import (
     Button,
     Cdr,
+    CdrSortField,
     Setting,
+    SettingSortField,
     SortDirection,
     Visitor,
+    VisitorSortField,
     Website,
+    WebsiteSortField,
 )
 from voipstudio_callmeback_client.operations import OPERATIONS
 from voipstudio_callmeback_client.params import (
@@ -82,7 +86,7 @@ class Settings(SyncResource):
         self,
         *,
         limit: int | None = None,
-        sort: str | None = None,
+        sort: SettingSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
     ) -> SyncPaginator[Setting]:
@@ -97,8 +101,8 @@ class Settings(SyncResource):
         Arguments:
             limit (1 to 5000): The number of items on a page, from 1 to 5000. When it is omitted the
                 service chooses the page size.
-            sort (1 to 64 characters): The name of the field to order the items by, such as `id` (or
-                `calldate` for call detail records). Combine with `dir`.
+            sort: The field to order the settings by; combine with `dir`. The same fields can be
+                named in `filter`.
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
@@ -272,7 +276,7 @@ class Websites(SyncResource):
         self,
         *,
         limit: int | None = None,
-        sort: str | None = None,
+        sort: WebsiteSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
     ) -> SyncPaginator[Website]:
@@ -287,8 +291,8 @@ class Websites(SyncResource):
         Arguments:
             limit (1 to 5000): The number of items on a page, from 1 to 5000. When it is omitted the
                 service chooses the page size.
-            sort (1 to 64 characters): The name of the field to order the items by, such as `id` (or
-                `calldate` for call detail records). Combine with `dir`.
+            sort: The field to order the websites by; combine with `dir`. The same fields can be
+                named in `filter`.
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
@@ -313,7 +317,7 @@ class Cdrs(SyncResource):
         self,
         *,
         limit: int | None = None,
-        sort: str | None = None,
+        sort: CdrSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
     ) -> SyncPaginator[Cdr]:
@@ -331,8 +335,8 @@ class Cdrs(SyncResource):
         Arguments:
             limit (1 to 5000): The number of items on a page, from 1 to 5000. When it is omitted the
                 service chooses the page size.
-            sort (1 to 64 characters): The name of the field to order the items by, such as `id` (or
-                `calldate` for call detail records). Combine with `dir`.
+            sort: The field to order the call detail records by; combine with `dir`. The same fields
+                can be named in `filter`.
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
@@ -357,7 +361,7 @@ class Visitors(SyncResource):
         self,
         *,
         limit: int | None = None,
-        sort: str | None = None,
+        sort: VisitorSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
     ) -> SyncPaginator[Visitor]:
@@ -372,8 +376,8 @@ class Visitors(SyncResource):
         Arguments:
             limit (1 to 5000): The number of items on a page, from 1 to 5000. When it is omitted the
                 service chooses the page size.
-            sort (1 to 64 characters): The name of the field to order the items by, such as `id` (or
-                `calldate` for call detail records). Combine with `dir`.
+            sort: The field to order the visitors by; combine with `dir`. The same fields can be
+                named in `filter`.
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
@@ -418,7 +422,7 @@ class AsyncSettings(AsyncResource):
         self,
         *,
         limit: int | None = None,
-        sort: str | None = None,
+        sort: SettingSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
@@ -434,8 +438,8 @@ class AsyncSettings(AsyncResource):
         Arguments:
             limit (1 to 5000): The number of items on a page, from 1 to 5000. When it is omitted the
                 service chooses the page size.
-            sort (1 to 64 characters): The name of the field to order the items by, such as `id` (or
-                `calldate` for call detail records). Combine with `dir`.
+            sort: The field to order the settings by; combine with `dir`. The same fields can be
+                named in `filter`.
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
@@ -612,7 +616,7 @@ class AsyncWebsites(AsyncResource):
         self,
         *,
         limit: int | None = None,
-        sort: str | None = None,
+        sort: WebsiteSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
@@ -628,8 +632,8 @@ class AsyncWebsites(AsyncResource):
         Arguments:
             limit (1 to 5000): The number of items on a page, from 1 to 5000. When it is omitted the
                 service chooses the page size.
-            sort (1 to 64 characters): The name of the field to order the items by, such as `id` (or
-                `calldate` for call detail records). Combine with `dir`.
+            sort: The field to order the websites by; combine with `dir`. The same fields can be
+                named in `filter`.
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
@@ -657,7 +661,7 @@ class AsyncCdrs(AsyncResource):
         self,
         *,
         limit: int | None = None,
-        sort: str | None = None,
+        sort: CdrSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
@@ -676,8 +680,8 @@ class AsyncCdrs(AsyncResource):
         Arguments:
             limit (1 to 5000): The number of items on a page, from 1 to 5000. When it is omitted the
                 service chooses the page size.
-            sort (1 to 64 characters): The name of the field to order the items by, such as `id` (or
-                `calldate` for call detail records). Combine with `dir`.
+            sort: The field to order the call detail records by; combine with `dir`. The same fields
+                can be named in `filter`.
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
@@ -705,7 +709,7 @@ class AsyncVisitors(AsyncResource):
         self,
         *,
         limit: int | None = None,
-        sort: str | None = None,
+        sort: VisitorSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
@@ -721,8 +725,8 @@ class AsyncVisitors(AsyncResource):
         Arguments:
             limit (1 to 5000): The number of items on a page, from 1 to 5000. When it is omitted the
                 service chooses the page size.
-            sort (1 to 64 characters): The name of the field to order the items by, such as `id` (or
-                `calldate` for call detail records). Combine with `dir`.
+            sort: The field to order the visitors by; combine with `dir`. The same fields can be
+                named in `filter`.
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 

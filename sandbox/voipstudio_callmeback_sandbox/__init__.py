@@ -1,7 +1,8 @@
 """A stateful stand-in for VoIPstudio's Call Me Back API, implementing openapi.yaml.
 
 Run it with ``voipstudio-callmeback-sandbox`` (installed with the ``[sandbox]``
-extra), or build the ASGI application yourself::
+extra), as a child process of your own tests with ``running_sandbox()``, or build the
+ASGI application yourself::
 
     from voipstudio_callmeback_sandbox import SandboxConfig, Store, create_app
 
@@ -14,12 +15,23 @@ import warnings
 from typing import TYPE_CHECKING
 
 from ._config import DEMO_ACCOUNT, SandboxConfig
+from ._process import RunningSandbox, SandboxError, running_sandbox, sandbox_command
 from ._store import Account, Store
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
-__all__ = ["DEMO_ACCOUNT", "Account", "SandboxConfig", "Store", "create_app"]
+__all__ = [
+    "DEMO_ACCOUNT",
+    "Account",
+    "RunningSandbox",
+    "SandboxConfig",
+    "SandboxError",
+    "Store",
+    "create_app",
+    "running_sandbox",
+    "sandbox_command",
+]
 
 
 def create_app(config: SandboxConfig, store: Store | None = None) -> ASGIApp:

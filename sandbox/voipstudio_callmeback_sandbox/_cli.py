@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import socket
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Generator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ._config import DEMO_ACCOUNT, SandboxConfig
+from ._model import ModelError
 from ._store import Account
 
 ACCOUNT_FIELDS = {"user_id", "email", "password", "api_key", "two_factor_code"}
@@ -30,6 +35,19 @@ def load_accounts(path: Path) -> list[Account]:
             raise ValueError(f"{path}: account {index} has unknown fields: {', '.join(sorted(unknown))}")
         accounts.append(Account(**entry))
     return accounts
+
+
+def read_spec(path: Path) -> dict[str, Any]:
+    """An OpenAPI document as data (YAML or JSON)."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path} is not YAML or JSON: {exc}") from exc
+    if not isinstance(document, dict) or "paths" not in document:
+        raise ValueError(f"{path} is not an OpenAPI document")
+    return document
 
 
 def parser() -> argparse.ArgumentParser:
@@ -55,10 +73,32 @@ def parser() -> argparse.ArgumentParser:
         "--cdrs", type=int, default=2600, help="call records seeded for each new account (default: %(default)s)"
     )
     p.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every request (default: none)")
+    p.add_argument("--quiet", action="store_true", help="write no line per request to standard error")
+    p.add_argument(
+        "--spec", type=Path, help="the OpenAPI document to serve (default: the openapi.yaml the sandbox ships with)"
+    )
     return p
 
 
+def banner(config: SandboxConfig, url: str, accounts: Sequence[Account]) -> list[str]:
+    """What the sandbox prints once it listens: where, and as whom to use it. The first line names the URL."""
+    address = url.removesuffix("/v1.1/voipstudio")
+    lines = [
+        f"VoIPstudio Call Me Back sandbox: {url} (and /v1.2/voipstudio)",
+        f"  interactive documentation: {address}/docs",
+        f"  database: {config.db}",
+        f"  demo login: {DEMO_ACCOUNT.email} / {DEMO_ACCOUNT.password}",
+        f"  demo API key: user id {DEMO_ACCOUNT.user_id}, key {DEMO_ACCOUNT.api_key} (HTTP Basic)",
+    ]
+    for account in accounts:
+        two_factor = ", two-factor" if account.two_factor_code else ""
+        lines.append(f"  account: {account.email} (user id {account.user_id}{two_factor})")
+    lines.append("Press Ctrl-C to stop.")
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the sandbox until Ctrl-C or SIGTERM; 0 when stopped so, 2 when it cannot start."""
     args = parser().parse_args(argv)
     try:
         import uvicorn
@@ -73,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         accounts = load_accounts(args.accounts) if args.accounts else []
+        spec = read_spec(args.spec) if args.spec else None
     except (OSError, ValueError) as exc:
         print(f"voipstudio-callmeback-sandbox: {exc}", file=sys.stderr)
         return 2
@@ -82,30 +123,67 @@ def main(argv: Sequence[str] | None = None) -> int:
         token_ttl=args.token_ttl,
         cdrs_per_account=args.cdrs,
         latency=args.latency_ms / 1000,
+        access_log=None if args.quiet else sys.stderr,
+        spec=spec,
     )
-    store = config.open_store()
-    app = create_app(config, store)
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
+    try:
+        store = config.open_store()
+        app = create_app(config, store)  # refuses a spec it cannot serve, before anything is printed
+    except ModelError as exc:
+        print(f"voipstudio-callmeback-sandbox: {exc}", file=sys.stderr)
+        return 2
+    try:
+        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((args.host, args.port))
+        # Listening before the banner: a client that read the URL can connect at once (the
+        # server accepts what waits in the backlog once it runs).
+        sock.listen(2048)
+    except OSError as exc:
+        print(
+            f"voipstudio-callmeback-sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
+        )
+        store.close()
+        return 2
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
-    print(f"VoIPstudio Call Me Back sandbox: http://{shown}:{port}/v1.1/voipstudio (and /v1.2/voipstudio)")
-    print(f"  database: {config.db}")
-    print(f"  demo login: {DEMO_ACCOUNT.email} / {DEMO_ACCOUNT.password}")
-    print(f"  demo API key: user id {DEMO_ACCOUNT.user_id}, key {DEMO_ACCOUNT.api_key} (HTTP Basic)")
-    for account in accounts:
-        print(
-            f"  account: {account.email} (user id {account.user_id}{', two-factor' if account.two_factor_code else ''})"
-        )
-    print("Press Ctrl-C to stop.", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    print("\n".join(banner(config, f"http://{shown}:{port}/v1.1/voipstudio", accounts)), flush=True)
+    server = quiet_server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+        pass
     finally:
         store.close()
+    print("Stopped.", flush=True)
     return 0
+
+
+def quiet_server(config: Any) -> Any:
+    """uvicorn's server, stopped by Ctrl-C or SIGTERM without the signal being raised again afterwards
+    (uvicorn re-raises it, which ends the process with a traceback or a signal's status)."""
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+        def stop(self, sig: int, frame: Any) -> None:
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True  # a second Ctrl-C: stop without waiting for open connections
+            self.should_exit = True
+
+    return QuietServer(config)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import IO, Any
 
 from ._store import Account, Store
 
@@ -32,11 +33,15 @@ class SandboxConfig:
     # Validate every response against the spec too (tests turn this on).
     validate_responses: bool = False
     max_body_bytes: int = MAX_BODY_BYTES
+    # Where to write one line per request (the command line: standard error); None writes nothing.
+    access_log: IO[str] | None = None
+    # The OpenAPI document to serve, as data; None: the packaged openapi.yaml.
+    spec: Mapping[str, Any] | None = None
     all_accounts: list[Account] = field(init=False)
 
     def open_store(self) -> Store:
-        """The store this configuration describes (its database, clock and seed size)."""
-        return Store(self.db, clock=self.clock, cdrs_per_account=self.cdrs_per_account)
+        """The store this configuration describes (its database, clock, seed size and spec)."""
+        return Store(self.db, clock=self.clock, cdrs_per_account=self.cdrs_per_account, spec=self.spec)
 
     def __post_init__(self) -> None:
         by_id = {DEMO_ACCOUNT.user_id: DEMO_ACCOUNT}

@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sandbox_process import RunningSandbox, SandboxError, running_sandbox, sandbox_command
+from voipstudio_callmeback_sandbox import RunningSandbox, SandboxError, running_sandbox, sandbox_command
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "build" / "bench"
@@ -447,12 +447,12 @@ def export_child(argv: Sequence[str]) -> int:
 def sandbox(work: Path, cdrs: int) -> Iterator[RunningSandbox]:
     """voipstudio-callmeback-sandbox on 127.0.0.1 and a free port, seeded with `cdrs` records,
     with LATENCY_MS added to every request; stopped on exit."""
-    command = sandbox_command("--cdrs", str(cdrs), "--latency-ms", f"{LATENCY_MS:g}", "--db", str(work / "sandbox.db"))
+    options = ("--cdrs", str(cdrs), "--latency-ms", f"{LATENCY_MS:g}", "--db", str(work / "sandbox.db"), "--quiet")
     stderr_path = work / "sandbox.stderr"
-    print(f"  $ {' '.join(command)}", flush=True)
+    print(f"  $ {' '.join(sandbox_command(*options))}", flush=True)
     with stderr_path.open("w", encoding="utf-8") as stderr:
         try:
-            with running_sandbox(command, stderr=stderr, start_seconds=SANDBOX_START_S) as server:
+            with running_sandbox(*options, stderr=stderr, start_seconds=SANDBOX_START_S) as server:
                 yield server
         except SandboxError as exc:
             raise BenchError(f"{exc}: {stderr_path.read_text(encoding='utf-8')[-2000:]}") from None

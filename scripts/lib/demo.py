@@ -8,18 +8,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sandbox_process import SandboxError, running_sandbox, sandbox_command
+from voipstudio_callmeback_sandbox import SandboxError, running_sandbox, sandbox_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="voipstudio-demo-") as work:
-        command = sandbox_command("--db", str(Path(work) / "sandbox.db"))
-        print(f"$ {' '.join(command)}", flush=True)
+        options = ("--db", str(Path(work) / "sandbox.db"), "--quiet")
+        print(f"$ {' '.join(sandbox_command(*options))}", flush=True)
         try:
-            with running_sandbox(command) as sandbox:
-                print(sandbox.banner, end="", flush=True)
+            with running_sandbox(*options) as sandbox:
+                print("\n".join(sandbox.banner), flush=True)
                 tour = [sys.executable, str(ROOT / "examples" / "callmeback_tour.py")]
                 print(f"$ VOIPSTUDIO_BASE_URL={sandbox.url} {' '.join(tour[1:])}\n", flush=True)
                 env = {**os.environ, "VOIPSTUDIO_BASE_URL": sandbox.url}

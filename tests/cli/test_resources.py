@@ -241,7 +241,7 @@ def test_visitors_list_pages(cli: Cli, cli_sandbox: RunningServer) -> None:
     assert shown.exit_code == 0, shown.stderr
     rows = table(shown.stdout)
     assert [row["id"] for row in rows] == [str(visitor["id"]) for visitor in everyone[8:12]]
-    assert [row["email"] for row in rows] == [visitor["email"] for visitor in everyone[8:12]]
+    assert list(rows[0]) == list(item_schema("listVisitors")["properties"])[:MOST_COLUMNS]
     pages = -(-len(everyone) // 4)
     assert f"visitors: 9 to 12 of {len(everyone):,} (page 3 of {pages}" in shown.stderr
 
@@ -349,7 +349,7 @@ def test_filter_matches_the_python_clients_filter(cli: Cli, cli_sandbox: Running
         (("settings", "create", "--name", "x", "--position", "8"), 2, "--position"),
         (("settings", "get", "0"), 2, "ID"),
         (("settings", "get", str(MISSING_ID)), 1, "404"),
-        (("cdrs", "list", "--sort", "no_such_field"), 1, "400"),
+        (("cdrs", "list", "--sort", "no_such_field"), 2, "--sort"),
         (("cdrs", "list", "--filter", "no_such_field = 1"), 1, "400"),
     ],
 )

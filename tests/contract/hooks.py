@@ -1,18 +1,22 @@
 """Schemathesis hooks for openapi.yaml, loaded by schemathesis.toml (CLI and pytest alike).
 
-`sort` and `filter` are strings whose valid values depend on the resource: `sort` names
-one of its fields, `filter` is a JSON array of conditions on its fields. The spec says so
-in words (a JSON value inside a query string cannot be described by a schema that every
-generator understands), so schemathesis generates arbitrary strings for them, which the
-service rightly refuses with 400. For *positive* cases only, this hook swaps such values
-for valid ones, chosen from the fields the spec gives the listed resource; negative cases
-keep their invalid values, so their rejection is still tested. Half of the valid logins
-are made with the sandbox's demo account, so that a successful login is tested as well.
+What the spec can only say in words, for *positive* cases only (negative cases keep their
+invalid values, so their rejection is still tested):
+
+- `filter` is a JSON array of conditions on the fields the list's `sort` enum names (a
+  JSON value inside a query string cannot be described by a schema that every generator
+  understands), so an arbitrary string is swapped for a valid filter on those fields.
+- A body field that holds another resource's id (`button_id`) must name one of the
+  caller's own, which no schema can say; a random id is refused with 400, as the
+  service's validation does (docs/spec-decisions.md). Such fields are left out.
+- Half of the valid logins are made with the sandbox's demo account, so that a
+  successful login is tested as well.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from typing import Any
 
@@ -21,10 +25,7 @@ import schemathesis
 OPERATORS = ("eq", "like", "gt", "gte", "lt", "lte")
 
 
-def listed_fields(case: Any) -> list[str]:
-    """The fields of the items a list operation returns, from its 200 response schema."""
-    document = case.operation.schema.raw_schema
-
+def resolver(document: dict[str, Any]) -> Any:
     def resolve(node: dict[str, Any]) -> dict[str, Any]:
         while "$ref" in node:
             target: Any = document
@@ -33,9 +34,54 @@ def listed_fields(case: Any) -> list[str]:
             node = target
         return node
 
-    response = resolve(case.operation.definition.raw["responses"]["200"])
-    envelope = resolve(response["content"]["application/json"]["schema"])
-    return sorted(resolve(envelope["properties"]["data"]["items"])["properties"])
+    return resolve
+
+
+def listed_fields(case: Any) -> list[str]:
+    """The fields a list operation can be sorted and filtered on: the values of its `sort` enum."""
+    resolve = resolver(case.operation.schema.raw_schema)
+    operation = case.operation.definition.raw
+    for parameter in map(resolve, operation.get("parameters", [])):
+        if parameter.get("name") == "sort":
+            return sorted(resolve(parameter["schema"])["enum"])
+    return ["id"]
+
+
+def reference_fields(operation: Any, body: dict[str, Any]) -> set[str]:
+    """Body fields that hold another resource's id, `<noun>_id` where the spec has a schema named Noun, whose
+    value is one the field's schema allows (an invalid one is what a negative case tests: it stays)."""
+    document = operation.schema.raw_schema
+    resolve = resolver(document)
+    nouns = {name.lower() for name in document.get("components", {}).get("schemas", {})}
+    request = resolve(operation.definition.raw.get("requestBody") or {})
+    schema = resolve(request.get("content", {}).get("application/json", {}).get("schema") or {})
+    found = set()
+    for name, value in body.items():
+        prop = resolve(schema.get("properties", {}).get(name) or {})
+        low, high = prop.get("minimum", -math.inf), prop.get("maximum", math.inf)
+        valid = type(value) is int and low <= value <= high
+        if name.endswith("_id") and name.removesuffix("_id") in nouns and valid:
+            found.add(name)
+    return found
+
+
+def without_references(operation: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """The body with its reference fields left out; an update body (minProperties, nothing required) left empty
+    gets a text field instead (a create left empty lacks its required fields, as a negative case may mean it to)."""
+    references = reference_fields(operation, body)
+    kept = {name: value for name, value in body.items() if name not in references}
+    if kept or not body:
+        return kept
+    resolve = resolver(operation.schema.raw_schema)
+    request = resolve(operation.definition.raw["requestBody"])
+    schema = resolve(request["content"]["application/json"]["schema"])
+    if not schema.get("minProperties") or schema.get("required"):
+        return kept
+    for name, prop in schema.get("properties", {}).items():
+        prop = resolve(prop)
+        if prop.get("type") == "string" and not {"format", "enum", "pattern"} & set(prop):
+            return {name: "schemathesis"}
+    return kept
 
 
 def is_valid_filter(value: str, fields: list[str]) -> bool:
@@ -88,3 +134,11 @@ def map_case(context: Any, case: Any) -> Any:
     elif case.operation.path == "/login" and isinstance(case.body, dict) and uses_demo_login(case.body):
         case.body = {**case.body, **DEMO_LOGIN}
     return case
+
+
+@schemathesis.hook
+def map_body(context: Any, body: Any) -> Any:
+    """Every generated body, in every phase (the stateful one included): references left out."""
+    if context.operation is None or not isinstance(body, dict) or not reference_fields(context.operation, body):
+        return body
+    return without_references(context.operation, body)

@@ -14,6 +14,7 @@ import schemathesis
 from voipstudio_callmeback_sandbox import SandboxConfig, Store, create_app
 
 from conftest import ROOT
+from contract import hooks
 
 CONFIG = SandboxConfig(db=":memory:", cdrs_per_account=300, validate_responses=True)
 STORE = Store(CONFIG.db, cdrs_per_account=CONFIG.cdrs_per_account)
@@ -25,9 +26,17 @@ schema.app = APP
 schema.config.update(base_url="http://127.0.0.1/v1.1/voipstudio")
 
 
+def own_references(case: schemathesis.Case[Any]) -> None:
+    """A body's references to other resources (`button_id`) left out when their value is one the schema allows:
+    the sandbox takes only ids of the caller's own items, which no schema can say (hooks.py)."""
+    if isinstance(case.body, dict):
+        case.body = hooks.without_references(case.operation, case.body)
+
+
 @schema.parametrize()
 def test_examples_coverage_and_fuzzing(case: schemathesis.Case[Any]) -> None:
     """Every generated request gets a response that conforms to the spec, by every check."""
+    own_references(case)
     case.call_and_validate()
 
 
@@ -41,6 +50,10 @@ class StatefulFromSeededData(schema.as_state_machine()):  # type: ignore[misc]
     def setup(self) -> None:
         STORE.restore(SEEDED)
         super().setup()
+
+    def before_call(self, case: schemathesis.Case[Any]) -> None:
+        own_references(case)
+        super().before_call(case)
 
 
 TestStateful = StatefulFromSeededData.TestCase

@@ -264,13 +264,13 @@ def test_datetime_filter_equals_its_string_form(cmb: Driver) -> None:
 
 
 def test_like_filter_matches_a_pattern(cmb: Driver) -> None:
-    """`like` with `%` selects the visitors whose email starts with the pattern, and no other."""
+    """`like` with `%` selects the call records whose called party's name starts with the pattern, and no other."""
     client = cmb.client()
-    everyone = cmb.items(client.visitors.list(limit=1000))
-    expected = [visitor.id for visitor in everyone if str(visitor["email"]).startswith("jane.")]
-    assert expected
-    matching = cmb.items(client.visitors.list(filter=[Filter("email", "like", "jane.%")]))
-    assert [visitor.id for visitor in matching] == expected
+    everyone = cmb.items(client.cdrs.list(limit=5000))
+    expected = [cdr.id for cdr in everyone if str(cdr.dst_name).startswith("Li")]
+    assert 0 < len(expected) < len(everyone)
+    matching = cmb.items(client.cdrs.list(limit=5000, filter=[Filter("dst_name", "like", "Li%")]))
+    assert [cdr.id for cdr in matching] == expected
 
 
 def test_several_conditions_all_apply(cmb: Driver) -> None:
@@ -381,12 +381,20 @@ def test_an_unknown_filter_property_raises_bad_request_with_errors(cmb: Driver) 
     assert "no_such_field" in error.errors[0]["message"]
 
 
-def test_an_unknown_sort_field_raises_bad_request(cmb: Driver) -> None:
-    """sort= on a field the resource lacks raises BadRequestError whose `.errors` name the sort."""
+def test_an_unknown_sort_field_is_refused_before_sending(cmb: Driver) -> None:
+    """sort= names one of the fields the spec lists for the resource: another raises ValueError, unsent."""
+    client = cmb.client()
+    with pytest.raises(ValueError, match="sort must be one of id, ") as caught:
+        cmb.pages(client.websites.list(sort="no_such_field"))  # type: ignore[arg-type]
+    assert "no_such_field" in str(caught.value)
+
+
+def test_an_unknown_filter_field_raises_bad_request(cmb: Driver) -> None:
+    """A filter on a field the resource cannot be filtered on raises BadRequestError whose `.errors` name filter."""
     client = cmb.client()
     with pytest.raises(BadRequestError) as caught:
-        cmb.pages(client.websites.list(sort="no_such_field"))
-    assert caught.value.errors[0]["field"] == "sort"
+        cmb.pages(client.websites.list(filter=[Filter("no_such_field", "eq", 1)]))
+    assert caught.value.errors[0]["field"] == "filter"
 
 
 def test_a_wrong_api_key_raises_authentication_error(cmb: Driver) -> None:

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import queue
-import re
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import AsyncIterable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -18,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from voipstudio_callmeback_sandbox import DEMO_ACCOUNT, Account, SandboxConfig, Store, create_app
+from voipstudio_callmeback_sandbox import (
+    DEMO_ACCOUNT,
+    Account,
+    SandboxConfig,
+    SandboxError,
+    Store,
+    create_app,
+    running_sandbox,
+)
 
 API_VERSIONS = ("v1.1", "v1.2")
 ASGI_ORIGIN = "http://sandbox"
@@ -45,9 +49,7 @@ TWO_FACTOR_ACCOUNT = Account(
 )
 EXTRA_ACCOUNTS = (SECOND_ACCOUNT, TWO_FACTOR_ACCOUNT)
 
-CLI = Path(sys.executable).with_name("voipstudio-callmeback-sandbox")
 STARTUP_SECONDS = 30.0
-BANNER = re.compile(r"VoIPstudio Call Me Back sandbox: (http://\S+/v1\.1/voipstudio) ")
 
 
 class FakeClock:
@@ -187,17 +189,20 @@ class InProcessSandbox:
         token_ttl: float = 1800.0,
         cdrs_per_account: int = 50,
         accounts: tuple[Account, ...] = EXTRA_ACCOUNTS,
+        spec: Mapping[str, Any] | None = None,
+        db: str = ":memory:",
     ) -> None:
         self.clock = clock
         self.config = SandboxConfig(
-            db=":memory:",
+            db=db,
             accounts=accounts,
             token_ttl=token_ttl,
             cdrs_per_account=cdrs_per_account,
             clock=clock,
             validate_responses=True,
+            spec=spec,
         )
-        self.store = Store(self.config.db, clock=clock, cdrs_per_account=cdrs_per_account)
+        self.store = Store(self.config.db, clock=clock, cdrs_per_account=cdrs_per_account, spec=spec)
         self.app = create_app(self.config, self.store)
         self._runner = asyncio.Runner()
         self._http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=ASGI_ORIGIN)
@@ -279,58 +284,16 @@ class RunningServer:
         return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
 
-def _read_lines(stream: Any, lines: queue.Queue[str | None]) -> None:
-    for line in stream:
-        lines.put(line)
-    lines.put(None)
-
-
-def _wait_until_serving(url: str, process: subprocess.Popen[str], deadline: float) -> None:
-    """Poll until the server answers (it prints its address before it listens)."""
-    while True:
-        assert process.poll() is None, f"the sandbox exited with {process.returncode}"
-        try:
-            response = httpx.get(url + SETTINGS, timeout=2.0)
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, "the sandbox did not start serving in time"
-            time.sleep(0.05)
-            continue
-        assert response.status_code == 401, response.text
-        return
-
-
 @contextmanager
 def run_cli(log_dir: Path, *args: str) -> Iterator[RunningServer]:
-    """Start voipstudio-callmeback-sandbox on 127.0.0.1 and a free port; stop it (terminate, wait) on exit."""
-    assert CLI.is_file(), f"{CLI} is not installed"
+    """The sandbox's command line on 127.0.0.1 and a free port (running_sandbox, as scripts/ run it);
+    stopped on exit, and required to stop by itself (SIGTERM) with status 0."""
     log_dir.mkdir(parents=True, exist_ok=True)
     stderr_path = log_dir / f"sandbox-{time.monotonic_ns()}.stderr"
     with stderr_path.open("w", encoding="utf-8") as stderr:
-        process = subprocess.Popen(
-            [str(CLI), "--host", "127.0.0.1", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-            encoding="utf-8",
-        )
-    assert process.stdout is not None
-    lines: queue.Queue[str | None] = queue.Queue()
-    reader = threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
         try:
-            first = lines.get(timeout=STARTUP_SECONDS)
-        except queue.Empty:
-            first = None
-        found = BANNER.match(first or "")
-        assert found, f"unexpected first line {first!r}; stderr: {stderr_path.read_text(encoding='utf-8')}"
-        server = RunningServer(process, found.group(1), stderr_path)
-        _wait_until_serving(server.url, process, deadline)
-        yield server
-    finally:
-        try:
-            stop_process(process, timeout=15, raise_if_killed=True)
-        finally:
-            reader.join(timeout=5)
-            process.stdout.close()
+            with running_sandbox(*args, stderr=stderr, start_seconds=STARTUP_SECONDS) as sandbox:
+                yield RunningServer(sandbox.process, sandbox.url, stderr_path)
+        except SandboxError as exc:
+            raise AssertionError(f"{exc}; its standard error: {stderr_path.read_text(encoding='utf-8')}") from None
+    assert sandbox.returncode == 0, f"the sandbox stopped with {sandbox.returncode}: {stderr_path.read_text()}"

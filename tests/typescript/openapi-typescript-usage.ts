@@ -138,7 +138,10 @@ type ListQuery = NonNullable<operations["listCdrs"]["parameters"]["query"]>;
 export type SchemaChecks = [
   Expect<Equal<ListQuery["page"], number | undefined>>,
   Expect<Equal<ListQuery["limit"], number | undefined>>,
-  Expect<Equal<ListQuery["sort"], string | undefined>>,
+  // sort is the union of the names the spec's enum lists: a typed client cannot send another.
+  Expect<Equal<ListQuery["sort"], Schemas["CdrSortField"] | undefined>>,
+  Expect<Equal<"calldate" extends Schemas["CdrSortField"] ? true : false, true>>,
+  Expect<Equal<"no_such_field" extends Schemas["CdrSortField"] ? true : false, false>>,
   Expect<Equal<ListQuery["dir"], "ASC" | "DESC" | undefined>>,
   Expect<Equal<ListQuery["filter"], string | undefined>>,
   Expect<Equal<Schemas["Setting"]["id"], number>>,

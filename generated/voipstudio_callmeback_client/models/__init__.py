@@ -7,6 +7,7 @@ from .button_response import ButtonResponse
 from .button_update import ButtonUpdate
 from .cdr import Cdr
 from .cdr_list import CdrList
+from .cdr_sort_field import CdrSortField
 from .error_response import ErrorResponse
 from .login_request import LoginRequest
 from .login_success import LoginSuccess
@@ -14,14 +15,17 @@ from .setting import Setting
 from .setting_create import SettingCreate
 from .setting_list import SettingList
 from .setting_response import SettingResponse
+from .setting_sort_field import SettingSortField
 from .setting_update import SettingUpdate
 from .sort_direction import SortDirection
 from .two_factor_challenge import TwoFactorChallenge
 from .two_factor_request import TwoFactorRequest
 from .visitor import Visitor
 from .visitor_list import VisitorList
+from .visitor_sort_field import VisitorSortField
 from .website import Website
 from .website_list import WebsiteList
+from .website_sort_field import WebsiteSortField
 
 __all__ = (
     "Button",
@@ -30,6 +34,7 @@ __all__ = (
     "ButtonUpdate",
     "Cdr",
     "CdrList",
+    "CdrSortField",
     "ErrorResponse",
     "LoginRequest",
     "LoginSuccess",
@@ -37,12 +42,15 @@ __all__ = (
     "SettingCreate",
     "SettingList",
     "SettingResponse",
+    "SettingSortField",
     "SettingUpdate",
     "SortDirection",
     "TwoFactorChallenge",
     "TwoFactorRequest",
     "Visitor",
     "VisitorList",
+    "VisitorSortField",
     "Website",
     "WebsiteList",
+    "WebsiteSortField",
 )

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.cdr_list import CdrList
+from ...models.cdr_sort_field import CdrSortField
 from ...models.error_response import ErrorResponse
 from ...models.sort_direction import SortDirection
 from ...types import UNSET, Response, Unset
@@ -16,7 +17,7 @@ def _get_kwargs(
     *,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: str | Unset = UNSET,
+    sort: CdrSortField | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -27,7 +28,11 @@ def _get_kwargs(
 
     params["limit"] = limit
 
-    params["sort"] = sort
+    json_sort: str | Unset = UNSET
+    if not isinstance(sort, Unset):
+        json_sort = sort
+
+    params["sort"] = json_sort
 
     json_dir_: str | Unset = UNSET
     if not isinstance(dir_, Unset):
@@ -88,7 +93,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: str | Unset = UNSET,
+    sort: CdrSortField | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> Response[CdrList | ErrorResponse]:
@@ -103,7 +108,8 @@ def sync_detailed(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (str | Unset):
+        sort (CdrSortField | Unset): A field the call detail records can be sorted and filtered
+            on.
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 
@@ -135,7 +141,7 @@ def sync(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: str | Unset = UNSET,
+    sort: CdrSortField | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> CdrList | ErrorResponse | None:
@@ -150,7 +156,8 @@ def sync(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (str | Unset):
+        sort (CdrSortField | Unset): A field the call detail records can be sorted and filtered
+            on.
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 
@@ -177,7 +184,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: str | Unset = UNSET,
+    sort: CdrSortField | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> Response[CdrList | ErrorResponse]:
@@ -192,7 +199,8 @@ async def asyncio_detailed(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (str | Unset):
+        sort (CdrSortField | Unset): A field the call detail records can be sorted and filtered
+            on.
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 
@@ -222,7 +230,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: str | Unset = UNSET,
+    sort: CdrSortField | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> CdrList | ErrorResponse | None:
@@ -237,7 +245,8 @@ async def asyncio(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (str | Unset):
+        sort (CdrSortField | Unset): A field the call detail records can be sorted and filtered
+            on.
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 

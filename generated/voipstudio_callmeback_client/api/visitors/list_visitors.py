@@ -9,6 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_response import ErrorResponse
 from ...models.sort_direction import SortDirection
 from ...models.visitor_list import VisitorList
+from ...models.visitor_sort_field import VisitorSortField
 from ...types import UNSET, Response, Unset
 
 
@@ -16,7 +17,7 @@ def _get_kwargs(
     *,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: str | Unset = UNSET,
+    sort: VisitorSortField | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -27,7 +28,11 @@ def _get_kwargs(
 
     params["limit"] = limit
 
-    params["sort"] = sort
+    json_sort: str | Unset = UNSET
+    if not isinstance(sort, Unset):
+        json_sort = sort
+
+    params["sort"] = json_sort
 
     json_dir_: str | Unset = UNSET
     if not isinstance(dir_, Unset):
@@ -88,7 +93,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: str | Unset = UNSET,
+    sort: VisitorSortField | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> Response[ErrorResponse | VisitorList]:
@@ -100,7 +105,7 @@ def sync_detailed(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (str | Unset):
+        sort (VisitorSortField | Unset): A field the visitors can be sorted and filtered on.
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 
@@ -132,7 +137,7 @@ def sync(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: str | Unset = UNSET,
+    sort: VisitorSortField | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> ErrorResponse | VisitorList | None:
@@ -144,7 +149,7 @@ def sync(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (str | Unset):
+        sort (VisitorSortField | Unset): A field the visitors can be sorted and filtered on.
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 
@@ -171,7 +176,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: str | Unset = UNSET,
+    sort: VisitorSortField | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> Response[ErrorResponse | VisitorList]:
@@ -183,7 +188,7 @@ async def asyncio_detailed(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (str | Unset):
+        sort (VisitorSortField | Unset): A field the visitors can be sorted and filtered on.
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 
@@ -213,7 +218,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: str | Unset = UNSET,
+    sort: VisitorSortField | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> ErrorResponse | VisitorList | None:
@@ -225,7 +230,7 @@ async def asyncio(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (str | Unset):
+        sort (VisitorSortField | Unset): A field the visitors can be sorted and filtered on.
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 

@@ -1,0 +1,266 @@
+"""What the sandbox serves, read from openapi.yaml at start-up.
+
+The operations are placed by the same convention as the client's resources: a
+collection path (`/.../things`) answers `list` (GET, a page) and `create` (POST); an item
+path (`/.../things/{id}`) answers `get`, `update` (PATCH or PUT) and `delete`. Each
+resource stores the fields its item schema declares (the schema of `list`'s items or of
+`get`'s `data`), may be sorted and filtered on the values of its list operation's `sort`
+enum, and is written with the fields of its request bodies. A body field named after
+another resource's item (`button_id` names a Button) must hold the id of one of the
+caller's own.
+
+An operation that fits no convention and has no hand-written handler cannot be served:
+`read_model` lists every such operationId, and the sandbox refuses to start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+PATH_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+SEGMENT = re.compile(r"^[a-z][a-z0-9_]*$")
+# The JSON types a column can hold; "json" is any other value (arrays, objects, untyped), stored as JSON text.
+Kind = Literal["integer", "number", "boolean", "string", "json"]
+Method = Literal["list", "get", "create", "update", "delete"]
+# A moment every timestamp pattern of the service accepts: a string field whose pattern takes it is a timestamp.
+SAMPLE_MOMENT = "2026-12-31 23:59:58"
+
+
+class ModelError(ValueError):
+    """The spec holds something the sandbox cannot serve (a message for the maintainer)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field of a resource's items, as the spec declares it."""
+
+    name: str
+    kind: Kind
+    schema: Mapping[str, Any]
+
+    @property
+    def timestamp(self) -> bool:
+        pattern = self.schema.get("pattern")
+        return self.kind == "string" and bool(pattern) and re.search(str(pattern), SAMPLE_MOMENT) is not None
+
+
+@dataclass
+class Resource:
+    """A collection of the spec: what its items hold and how it is written, sorted and filtered."""
+
+    name: str
+    item: str = ""  # the component schema of its items
+    fields: tuple[Field, ...] = ()  # declared fields but id, in the spec's order
+    sortable: tuple[str, ...] = ()  # the values of the list operation's sort enum
+    writable: frozenset[str] = frozenset()  # the fields of its request bodies
+    references: Mapping[str, str] = field(default_factory=dict)  # body field -> the resource whose id it holds
+    operations: dict[Method, str] = field(default_factory=dict)  # method -> operationId
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(found.name for found in self.fields)
+
+    @property
+    def filterable(self) -> tuple[str, ...]:
+        """What filters may name: the same fields as sort (one place for both, the spec's enum)."""
+        return self.sortable
+
+    def field(self, name: str) -> Field | None:
+        for found in self.fields:
+            if found.name == name:
+                return found
+        return None
+
+
+@dataclass(frozen=True)
+class Route:
+    """How an operation is served: a resource method, by convention."""
+
+    operation_id: str
+    resource: str
+    method: Method
+    status: int  # the success status
+    links: bool = False  # whether the answer's envelope has `links` (answered as {})
+
+
+@dataclass
+class Model:
+    resources: dict[str, Resource]
+    routes: dict[str, Route]  # operationId -> route
+    unserved: dict[str, str]  # operationId -> why it cannot be served
+
+
+def operations(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(METHOD, path, path item, operation) of every operation, in the spec's order."""
+    for path, item in (spec.get("paths") or {}).items():
+        for method in HTTP_METHODS:
+            if method in item:
+                yield method.upper(), path, item, item[method]
+
+
+def component(spec: Mapping[str, Any], node: Any) -> tuple[str | None, dict[str, Any]]:
+    """(component name, schema) of a schema that may be a $ref to components/schemas."""
+    name = None
+    seen = 0
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and seen < 32:
+        ref = node["$ref"]
+        target: Any = spec
+        for token in ref[2:].split("/"):
+            target = target[token.replace("~1", "/").replace("~0", "~")]
+        if ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+        node, seen = target, seen + 1
+    return name, dict(node) if isinstance(node, Mapping) else {}
+
+
+def resolved(spec: Mapping[str, Any], node: Any) -> dict[str, Any]:
+    return component(spec, node)[1]
+
+
+def kind_of(schema: Mapping[str, Any]) -> Kind:
+    found = schema.get("type")
+    return found if found in ("integer", "number", "boolean", "string") else "json"
+
+
+def json_schema(spec: Mapping[str, Any], owner: Mapping[str, Any], status: str | None = None) -> Any:
+    """The JSON schema of a request body (status None) or of an answer with this status."""
+    holder = owner.get("requestBody") if status is None else (owner.get("responses") or {}).get(status)
+    content = (resolved(spec, holder) if holder else {}).get("content") or {}
+    return (content.get("application/json") or {}).get("schema")
+
+
+def parameters(spec: Mapping[str, Any], item: Mapping[str, Any], operation: Mapping[str, Any]) -> list[dict[str, Any]]:
+    found = {}
+    for raw in [*item.get("parameters", []), *operation.get("parameters", [])]:
+        parameter = resolved(spec, raw)
+        found[(parameter.get("in"), parameter.get("name"))] = parameter
+    return list(found.values())
+
+
+def place(path: str, method: str, path_parameters: int) -> tuple[str, Method] | str:
+    """(resource, method) by convention, or why no convention fits."""
+    segments = path.strip("/").split("/")
+    if PATH_PARAMETER.match(segments[-1]) and path_parameters == 1 and len(segments) >= 2:
+        resource, shape = segments[-2], "item"
+    elif not PATH_PARAMETER.match(segments[-1]) and path_parameters == 0:
+        resource, shape = segments[-1], "collection"
+    else:
+        return "its path is neither a collection (/.../things) nor one of its items (/.../things/{id})"
+    if not SEGMENT.match(resource):
+        return f"its collection {resource!r} is not a plain name"
+    methods: dict[tuple[str, str], Method] = {
+        ("collection", "GET"): "list",
+        ("collection", "POST"): "create",
+        ("item", "GET"): "get",
+        ("item", "PATCH"): "update",
+        ("item", "PUT"): "update",
+        ("item", "DELETE"): "delete",
+    }
+    chosen = methods.get((shape, method))
+    if chosen is None:
+        return f"{method} on {'an item' if shape == 'item' else 'a collection'} has no conventional handler"
+    return resource, chosen
+
+
+def success_status(operation: Mapping[str, Any]) -> str | None:
+    codes = sorted(code for code in (operation.get("responses") or {}) if str(code).isdigit() and str(code)[0] == "2")
+    return str(codes[0]) if codes else None
+
+
+def read_model(spec: Mapping[str, Any], hand_written: frozenset[str] = frozenset()) -> Model:
+    """The resources and routes of the spec; `hand_written` names operations served by hand."""
+    resources: dict[str, Resource] = {}
+    routes: dict[str, Route] = {}
+    unserved: dict[str, str] = {}
+    bodies: dict[str, list[dict[str, Any]]] = {}
+    for method, path, item, operation in operations(spec):
+        operation_id = operation.get("operationId") or f"{method} {path}"
+        if operation_id in hand_written:
+            continue
+        in_path = [p for p in parameters(spec, item, operation) if p.get("in") == "path"]
+        placed = place(path, method, len(in_path))
+        if isinstance(placed, str):
+            unserved[operation_id] = placed
+            continue
+        name, verb = placed
+        resource = resources.setdefault(name, Resource(name=name))
+        if verb in resource.operations:
+            unserved[operation_id] = f"{name} {verb} is already {resource.operations[verb]}"
+            continue
+        status = success_status(operation)
+        answer = json_schema(spec, operation, status) if status else None
+        _, envelope = component(spec, answer)
+        data = (envelope.get("properties") or {}).get("data")
+        if verb == "list":
+            items = resolved(spec, data).get("items") if data else None
+            total = (envelope.get("properties") or {}).get("total")
+            if items is None or total is None:
+                unserved[operation_id] = "a list answers {data: [...], total: N}"
+                continue
+            item_name, item_schema = component(spec, items)
+            sort = next((p for p in parameters(spec, item, operation) if p.get("name") == "sort"), None)
+            sort_schema = resolved(spec, (sort or {}).get("schema"))
+            resource.sortable = tuple(sort_schema.get("enum") or ())
+        elif verb == "delete":
+            item_name, item_schema = None, {}
+        else:
+            if data is None:
+                unserved[operation_id] = f"a {verb} answers {{data: {{...}}}}"
+                continue
+            item_name, item_schema = component(spec, data)
+        if verb in ("create", "update"):
+            body = json_schema(spec, operation)
+            _, body_schema = component(spec, body)
+            if body_schema.get("type") != "object":
+                unserved[operation_id] = f"a {verb} takes a JSON object"
+                continue
+            bodies.setdefault(name, []).append(body_schema)
+        if item_name is not None:
+            if resource.item and resource.item != item_name:
+                unserved[operation_id] = f"its items are {item_name}, {name}'s other operations' {resource.item}"
+                continue
+            resource.item = item_name
+            resource.fields = tuple(
+                Field(field_name, kind_of(resolved(spec, prop)), resolved(spec, prop))
+                for field_name, prop in (item_schema.get("properties") or {}).items()
+                if field_name != "id"
+            )
+        if status is None:
+            unserved[operation_id] = "it documents no success status"
+            continue
+        resource.operations[verb] = operation_id
+        routes[operation_id] = Route(
+            operation_id, name, verb, int(status), "links" in (envelope.get("properties") or {})
+        )
+    by_item = {resource.item.lower(): resource.name for resource in resources.values() if resource.item}
+    for name, schemas in bodies.items():
+        resource = resources[name]
+        written = {
+            field_name: resolved(spec, prop)
+            for schema in schemas
+            for field_name, prop in (schema.get("properties") or {}).items()
+        }
+        writable = set(written)
+        resource.writable = frozenset(writable)
+        # A field the items leave untyped (any JSON value) but the bodies type is stored with the bodies' type.
+        resource.fields = tuple(
+            Field(found.name, kind_of(written[found.name]), found.schema)
+            if found.kind == "json" and found.name in written and kind_of(written[found.name]) != "json"
+            else found
+            for found in resource.fields
+        )
+        resource.references = {
+            field_name: by_item[field_name.removesuffix("_id")]
+            for field_name in sorted(writable)
+            if field_name.endswith("_id") and field_name.removesuffix("_id") in by_item
+        }
+    for resource in resources.values():
+        unknown = [name for name in resource.sortable if name != "id" and resource.field(name) is None]
+        if unknown:
+            listing = resource.operations.get("list")
+            raise ModelError(f"the sort enum of {listing} names fields its items lack: {unknown}")
+    return Model(resources=resources, routes=routes, unserved=unserved)
