@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 from voipstudio_callmeback_sandbox import (
     DEMO_ACCOUNT,
     Account,
@@ -31,8 +32,12 @@ BUTTONS = "/callmeback/buttons"
 CDRS = "/callmeback/cdrs"
 WEBSITES = "/callmeback/websites"
 VISITORS = "/callmeback/visitors"
-COLLECTIONS = (SETTINGS, WEBSITES, VISITORS, CDRS)
-MAX_LIMIT = 5000
+_SPEC = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text(encoding="utf-8"))
+# Every collection of the spec (the paths of its list operations) and the largest page it allows.
+COLLECTIONS = tuple(
+    path for path, item in _SPEC["paths"].items() if str(item.get("get", {}).get("operationId", "")).startswith("list")
+)
+MAX_LIMIT: int = _SPEC["components"]["parameters"]["Limit"]["schema"]["maximum"]
 
 SECOND_ACCOUNT = Account(
     user_id=234567,

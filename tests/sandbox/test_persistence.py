@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-from voipstudio_callmeback_sandbox import DEMO_ACCOUNT
+from voipstudio_callmeback_sandbox import DEMO_ACCOUNT, running_sandbox
 
-from .support import BUTTONS, CDRS, SETTINGS, VISITORS, WEBSITES, body, run_cli
+from .support import BUTTONS, CDRS, COLLECTIONS, SETTINGS, body, run_cli
 
 CDRS_PER_ACCOUNT = 120
-COUNTED = (SETTINGS, WEBSITES, VISITORS, CDRS)
+WRITERS = 8
+COUNTED = COLLECTIONS
 
 
 def totals(client: httpx.Client) -> dict[str, int]:
@@ -83,3 +87,50 @@ class TestRestart:
         ):
             assert totals(client) == first
         assert first[CDRS] == 30
+
+
+class TestKilled:
+    """SIGKILL in the middle of concurrent writes: every write that was answered is there, the file is intact."""
+
+    def test_acknowledged_writes_survive_sigkill(self, tmp_path: Path) -> None:
+        db = tmp_path / "killed.db"
+        options = ("--db", str(db), "--cdrs", "10", "--quiet")
+        acknowledged: list[int] = []
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def writer(url: str, number: int) -> None:
+            auth = httpx.BasicAuth(str(DEMO_ACCOUNT.user_id), DEMO_ACCOUNT.api_key)
+            with httpx.Client(base_url=url, auth=auth, timeout=10) as client:
+                for index in range(10_000):
+                    if stop.is_set():
+                        return
+                    try:
+                        response = client.post(SETTINGS, json={"name": f"w{number}-{index}"})
+                    except httpx.TransportError:
+                        return  # the server is gone: this write was never answered
+                    if response.status_code == 201:
+                        with lock:
+                            acknowledged.append(response.json()["data"]["id"])
+
+        with (tmp_path / "stderr").open("w") as stderr, running_sandbox(*options, stderr=stderr) as sandbox:
+            threads = [threading.Thread(target=writer, args=(sandbox.url, number)) for number in range(WRITERS)]
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 30
+            while len(acknowledged) < 200 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            sandbox.process.kill()  # SIGKILL: no chance to tidy up
+            sandbox.process.wait()
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=30)
+        assert len(acknowledged) >= 200
+        assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        with run_cli(tmp_path, *options) as server:
+            auth = httpx.BasicAuth(str(DEMO_ACCOUNT.user_id), DEMO_ACCOUNT.api_key)
+            with httpx.Client(base_url=server.url, auth=auth, timeout=30) as client:
+                stored = [item["id"] for item in body(client.get(SETTINGS, params={"limit": 5000}))["data"]]
+        missing = sorted(set(acknowledged) - set(stored))
+        assert not missing, f"{len(missing)} acknowledged writes were lost"
+        assert len(stored) == len(set(stored))

@@ -6,20 +6,37 @@ from typing import Any
 
 import pytest
 
+from conftest import load_spec
+
 from .support import BUTTONS, MAX_LIMIT, SETTINGS, Client, FakeClock, body
 
 SEEDED_DDI_E164 = 442038077456  # the number the demo account's seeded settings call from
-CHANGES: list[tuple[str, Any]] = [
-    ("name", "Renamed widget"),
-    ("position", 0),
-    ("floating_icon", False),
-    ("culture", 4),
-    ("allowed_countries", "PL,DE"),
-    ("show_to_allowed_countries_only", True),
-    ("welcome_screen_msg", "Hi! Leave your number."),
-    ("privacy_policy_url", "https://example.org/privacy?lang=en"),
-    ("max_call_rate", 0.2),
-]
+_SPEC = load_spec()
+_UPDATE = _SPEC["components"]["schemas"]["SettingUpdate"]["properties"]
+_ITEM = _SPEC["components"]["schemas"]["Setting"]["properties"]
+# The fields a settings PATCH writes and a GET reads back as they were sent: every field of the update body
+# that the items declare too, but references (button_id: test_button_id, and tests/sandbox/test_spec_driven.py).
+CHANGE_FIELDS = [name for name in _UPDATE if name in _ITEM and not name.endswith("_id")]
+
+
+def new_value(field: str, current: Any) -> Any:
+    """A value the field's schema allows that differs from `current`."""
+    schema = _UPDATE[field]
+    kind = schema.get("type")
+    if kind == "boolean":
+        return not current
+    if kind == "integer":
+        low = schema.get("minimum", 0)
+        return low if current != low else low + 1
+    if kind == "number":
+        return round((current or 0) + 0.05, 2) if current is not None else 0.2
+    if schema.get("format") == "uri":
+        return (
+            "https://example.org/privacy?lang=en"
+            if current != "https://example.org/privacy?lang=en"
+            else "https://example.org/"
+        )
+    return f"{current or field} (changed)"
 
 
 def read(client: Client, path: str) -> dict[str, Any]:
@@ -37,8 +54,8 @@ def patched(client: Client, path: str, fields: dict[str, Any]) -> dict[str, Any]
 class TestPartialUpdates:
     """PATCH changes exactly the fields sent and answers with what is then stored."""
 
-    @pytest.mark.parametrize(("field", "value"), CHANGES, ids=[field for field, _ in CHANGES])
-    def test_one_field(self, demo: Client, clock: FakeClock, field: str, value: Any) -> None:
+    @pytest.mark.parametrize("field", CHANGE_FIELDS)
+    def test_one_field(self, demo: Client, clock: FakeClock, field: str) -> None:
         """PATCH of one field changes it alone; the answer equals a GET made afterwards."""
         before = demo.create_setting(
             name="Original",
@@ -51,6 +68,7 @@ class TestPartialUpdates:
             privacy_policy_url="https://example.com/privacy",
             max_call_rate=0.15,
         )
+        value = new_value(field, before[field])
         assert before[field] != value
         url = f"{SETTINGS}/{before['id']}"
         clock.advance(3600)
@@ -81,9 +99,9 @@ class TestPartialUpdates:
         before = demo.create_setting(name="Step 0", culture=3)
         url = f"{SETTINGS}/{before['id']}"
         expected = dict(before)
-        for field, value in CHANGES:
-            expected[field] = value
-            assert patched(demo, url, {field: value}) == expected
+        for field in CHANGE_FIELDS:
+            expected[field] = new_value(field, expected[field])
+            assert patched(demo, url, {field: expected[field]}) == expected
         assert read(demo, url) == expected
 
     def test_same_value_again(self, demo: Client) -> None:
@@ -129,7 +147,7 @@ class TestCreates:
     def test_create_then_get(self, demo: Client) -> None:
         """The 201 answer equals a GET of the new id, holds the fields sent, and the list grows by one."""
         total = demo.total()
-        fields = dict(CHANGES)
+        fields = {field: new_value(field, None) for field in CHANGE_FIELDS}
         created = demo.create_setting(**fields)
         assert {field: created[field] for field in fields} == fields
         assert read(demo, f"{SETTINGS}/{created['id']}") == created
@@ -198,5 +216,5 @@ class TestDdiNumbers:
 
     def test_largest_number(self, demo: Client) -> None:
         """A 15-digit number, the largest E.164 allows, is accepted."""
-        created = demo.create_setting(ddi_e164=999_999_999_999_999)
+        created = demo.create_setting(ddi_e164=_UPDATE["ddi_e164"]["maximum"])
         assert isinstance(created["ddi"], int)
