@@ -85,7 +85,10 @@ def connection_error(error: Exception, method: str, url: str) -> APIConnectionEr
     kind = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
     quotes_request = isinstance(error, httpx.LocalProtocolError | httpx.UnsupportedProtocol)
     reason = type(error).__name__ if quotes_request else (str(error) or type(error).__name__)
-    failure = kind(f"{method} {httpx.URL(url).path}: {reason}", method=method, url=url)
+    target = httpx.URL(url)
+    port = target.port or {"http": 80, "https": 443}.get(target.scheme)
+    # The host and port say where it was trying to go (URLs of this API carry no credentials).
+    failure = kind(f"{method} {target.host}:{port}{target.path}: {reason}", method=method, url=url)
     failure.__suppress_context__ = True
     return failure
 

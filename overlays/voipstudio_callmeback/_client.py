@@ -94,6 +94,14 @@ class _Client:
     def base_url(self) -> str:
         return self._config.base_url
 
+    @property
+    def session_token(self) -> str | None:
+        """The session token the client sends (one made by `login()`, or passed as `token=`); None with an API key.
+
+        It is a credential: keep it as you would a password (the command line stores it in a 0600 file).
+        """
+        return self._auth.credentials.token
+
     @classmethod
     def from_env(cls, **kwargs: Any) -> Self:
         """A client with the credentials and base URL of the environment (see the class docstring)."""

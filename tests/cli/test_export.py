@@ -18,6 +18,9 @@ from sandbox.support import RunningServer
 
 from .conftest import SANDBOX_CDRS, Cli, client
 
+# A session token the sandbox never issued: every request answers 401.
+BAD_TOKEN = {"VOIPSTUDIO_API_TOKEN": "0" * 40}
+
 
 def cdr_columns() -> list[str]:
     """The members the spec declares for a call record, in its order."""
@@ -142,7 +145,7 @@ def test_export_through_the_console_script(cli: Cli, cli_sandbox: RunningServer,
     header, rows = read_csv((tmp_path / "calls.csv").read_text(encoding="utf-8"))
     assert header == cdr_columns()
     assert len(rows) == SANDBOX_CDRS
-    assert f"{SANDBOX_CDRS}/{SANDBOX_CDRS}" in found.stderr  # the progress bar's last state
+    assert f"{SANDBOX_CDRS}/{SANDBOX_CDRS}" not in found.stderr  # no progress bar: standard error is no terminal
     assert f"Exported {SANDBOX_CDRS} cdrs: calls.csv holds {SANDBOX_CDRS} complete rows" in found.stderr
 
     piped = cli.run("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", "-", "--format", "jsonl")
@@ -313,10 +316,22 @@ def test_export_to_a_full_disk(cli: Cli, cli_sandbox: RunningServer) -> None:
     assert "Exported" not in found.stderr
 
 
-def test_export_refused_by_the_api(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+def test_a_filter_on_a_field_the_list_lacks_is_a_usage_error(
+    cli: Cli, cli_sandbox: RunningServer, tmp_path: Path
+) -> None:
+    """The spec says which fields a list filters on: another is refused before anything is sent or written."""
     path = tmp_path / "calls.csv"
     found = cli.invoke("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", str(path), "--filter", "nope = 1")
+    assert found.exit_code == 2
+    assert "nope is not a field this list can filter on; use one of id, " in found.stderr
+    assert not path.exists()
+
+
+def test_export_refused_by_the_api(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    """An error from the API after the file was opened leaves it empty and says how many rows it holds."""
+    path = tmp_path / "calls.csv"
+    found = cli.invoke("--base-url", cli_sandbox.url, "cdrs", "export", "--out", str(path), env=BAD_TOKEN)
     assert found.exit_code == 1
-    assert "400" in found.stderr
+    assert "401" in found.stderr
     assert f"{path} holds 0 complete rows" in found.stderr
     assert path.read_text(encoding="utf-8") == ""

@@ -242,12 +242,12 @@ class TestErrorDetails:
         assert raised.value.body == '{"data": {"id": 7,'
 
     def test_connection_errors_name_the_request(self, mode: Mode) -> None:
-        """APIConnectionError carries the method and URL, and says what failed."""
+        """APIConnectionError carries the method and URL, and says what failed and where (host and port)."""
         with pytest.raises(APIConnectionError) as raised:
             run(mode, "create", script(REFUSED).transport())
         assert raised.value.method == "POST"
         assert raised.value.url == f"{BASE_URL}/callmeback/settings"
-        assert "POST /v1.1/voipstudio/callmeback/settings" in str(raised.value)
+        assert "POST api.test:443/v1.1/voipstudio/callmeback/settings" in str(raised.value)
         assert "Connection refused" in str(raised.value)
 
 
@@ -287,7 +287,9 @@ class TestRealSockets:
         with pytest.raises(APIConnectionError) as raised:
             run(mode, operation, transport, base_url=closed_port.base_url)
         assert type(raised.value) is APIConnectionError
-        assert str(raised.value).startswith(f"{REQUESTS[operation][0]} {REQUESTS[operation][1]}: ")
+        where = httpx.URL(closed_port.base_url)
+        method, path = REQUESTS[operation]
+        assert str(raised.value).startswith(f"{method} {where.host}:{where.port}{path}: ")
         assert transport.attempts == 3
 
     @pytest.mark.parametrize("behaviour", ["close", "reset", "partial"])

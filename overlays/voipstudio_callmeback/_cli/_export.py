@@ -21,7 +21,7 @@ import attrs
 import msgspec
 from voipstudio_callmeback_client.types import UNSET, Unset
 
-from .._pagination import Page
+from .. import Page
 
 Format = Literal["csv", "jsonl"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl")
@@ -42,7 +42,7 @@ def declared_columns(model: type[Any]) -> list[str]:
     return list(_attributes_by_json_name(model))
 
 
-def _cell(value: Any) -> str | int | float:
+def cell(value: Any) -> str | int | float:
     """A CSV cell: empty for null or missing, true/false for booleans, JSON for arrays and objects."""
     if value is None or isinstance(value, Unset):
         return ""
@@ -98,10 +98,10 @@ class CsvWriter:
         if fields is None:
             self._start(item)
             fields = self._fields = _Fields(type(item), self._declared)
-        cells = [value if type(value) in _AS_IS else _cell(value) for value in fields.values(item)]
+        cells = [value if type(value) in _AS_IS else cell(value) for value in fields.values(item)]
         if self._extra:
             extra = item.additional_properties
-            cells += [_cell(extra.get(name)) for name in self._extra]
+            cells += [cell(extra.get(name)) for name in self._extra]
         self._csv.writerow(cells)
 
     def finish(self) -> None:

@@ -1,33 +1,43 @@
-"""What the commands print: items and pages as text tables, or JSON for scripts."""
+"""What the commands print: items and pages as tables that fit the terminal, JSON or CSV; and where.
+
+Data goes to standard output, messages to standard error. A table on a terminal shows
+the columns that fit its width, whole (a timestamp, an id or a number is never cut), and
+says on standard error which columns it left out; piped or redirected, it shows every
+column chosen. Colour (bold headers) only on a terminal, never with NO_COLOR set.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
+import os
+import shutil
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import IO, Any, Literal
 
 import click
 from rich.console import Console
-from rich.table import Table
 
-from .._pagination import Page
+from ._export import cell
 
-
-# The consoles are made when something is printed, on the streams of that moment (not those of
-# import time), so that a caller who redirects sys.stdout or sys.stderr (click's CliRunner)
-# gets the output, at the width its stream calls for. No markup and no emoji codes: the text
-# printed holds the service's data, file names and URLs, where "[...]" and ":name:" are text.
-def stdout_console() -> Console:
-    """A console on the current standard output."""
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=True, markup=False, emoji=False)
-    if not console.is_terminal:  # piped or redirected: whole values, no wrapping at 80 columns
-        console = Console(file=sys.stdout, highlight=False, soft_wrap=True, markup=False, emoji=False, width=100_000)
-    return console
+Output = Literal["table", "json", "csv"]
+OUTPUTS: tuple[Output, ...] = ("table", "json", "csv")
+GAP = "  "
 
 
 def stderr_console() -> Console:
-    """A console on the current standard error."""
+    """A console on the current standard error (made when used, so that a redirected stream is honoured)."""
     return Console(file=sys.stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+def note(message: str) -> None:
+    """A message for the person at the terminal: on standard error, never mixed with data."""
+    click.echo(message, err=True)
+
+
+def colour(stream: IO[str]) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def plain(value: Any) -> str:
@@ -45,50 +55,109 @@ def print_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-def print_item(item: Any, as_json: bool) -> None:
+def terminal_width() -> int | None:
+    """The width of standard output when it is a terminal; None when it is piped or redirected."""
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def fitting(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int | None) -> list[int]:
+    """The indices of the columns to show: all of them, or as many as fit `width` from the left (one at least)."""
+    widths = [max([len(name), *(len(row[index]) for row in rows)]) for index, name in enumerate(columns)]
+    if width is None:
+        return list(range(len(columns)))
+    chosen: list[int] = []
+    used = 0
+    for index, size in enumerate(widths):
+        needed = size + (len(GAP) if chosen else 0)
+        if chosen and used + needed > width:
+            break
+        chosen.append(index)
+        used += needed
+    return chosen
+
+
+def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows under a header, columns two spaces apart, cut to the terminal by columns, never inside one.
+    Returns the names of the columns left out."""
+    shown = fitting(columns, rows, terminal_width())
+    widths = [max([len(columns[index]), *(len(row[index]) for row in rows)]) for index in shown]
+
+    def line(cells: Sequence[str]) -> str:
+        return GAP.join(cells[index].ljust(width) for index, width in zip(shown, widths, strict=True)).rstrip()
+
+    header = line(columns)
+    click.echo(click.style(header, bold=True) if colour(sys.stdout) else header)
+    for row in rows:
+        click.echo(line(row))
+    return [columns[index] for index in range(len(columns)) if index not in shown]
+
+
+def print_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(value) for value in row])
+
+
+def print_item(item: Any, output: Output) -> None:
+    """One item: its fields one per line (table), JSON, or a header and one CSV row."""
     fields = item.to_dict()
-    if as_json:
+    if output == "json":
         print_json(fields)
+    elif output == "csv":
+        print_csv(list(fields), [list(fields.values())])
+    else:
+        width = max((len(name) for name in fields), default=0)
+        for name, value in fields.items():
+            label = name.ljust(width)
+            click.echo(f"{click.style(label, bold=True) if colour(sys.stdout) else label}{GAP}{plain(value)}")
+
+
+def print_rows(
+    output: Output, columns: Sequence[str], items: Sequence[dict[str, Any]], envelope: dict[str, Any]
+) -> None:
+    """Items of a list: a table of `columns`, CSV of them, or JSON of every member (`envelope` plus `data`)."""
+    if output == "json":
+        print_json({"data": list(items), **envelope})
         return
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    for name, value in fields.items():
-        table.add_row(name, plain(value))
-    stdout_console().print(table)
+    if output == "csv":
+        print_csv(columns, [[item.get(name) for name in columns] for item in items])
+        return
+    hidden = print_table(columns, [[plain(item.get(name)) for name in columns] for item in items])
+    if hidden:
+        note(
+            f"{len(hidden):,} more column{'s' if len(hidden) != 1 else ''} did not fit: {', '.join(hidden)} "
+            "(--columns to choose, --output csv or json for all)"
+        )
 
 
-# The columns a list shows first, where the whole record is too wide for a terminal (--json has
-# everything): a choice of what matters most, by resource. Every name must be a field the spec
-# declares for the resource's items (tests/cli/test_spec_commands.py fails naming the one that is
-# not); resources not named here show their declared fields in the spec's order.
+# The columns a list shows first, where the whole record is too wide for a terminal: a choice
+# of what matters most, by resource. Every name must be a field the spec declares for the
+# resource's items (tests/cli/test_spec_commands.py fails naming the one that is not); other
+# resources show their declared fields in the spec's order.
 PREFERRED_COLUMNS = {
     "settings": ["id", "name", "button_id", "position", "culture", "floating_icon", "ddi"],
     "cdrs": ["id", "calldate", "type", "src", "dst", "dst_name", "duration", "billsec", "disposition", "charge"],
 }
-# Columns of a table of a resource with no preference, at most.
-MOST_COLUMNS = 8
 
 
-def list_columns(resource: str, declared: list[str], rows: list[dict[str, Any]]) -> list[str]:
-    """The columns of a list table: the preferred ones, else the declared fields then other members of the rows."""
+def default_columns(resource: str, declared: Sequence[str]) -> list[str]:
+    """The columns a list shows unless --columns says otherwise."""
     preferred = PREFERRED_COLUMNS.get(resource)
     if preferred is not None:
-        return preferred
-    return list(dict.fromkeys(["id", *declared, *(name for row in rows for name in row)]))[:MOST_COLUMNS]
+        return list(preferred)
+    return list(dict.fromkeys(["id", *declared]))
 
 
-def print_page(resource: str, declared: list[str], page: Page[Any], limit: int, as_json: bool) -> None:
-    rows = [item.to_dict() for item in page.items]
-    if as_json:
-        print_json({"data": rows, "total": page.total, "page": page.number, "limit": limit})
-        return
-    columns = list_columns(resource, declared, rows)
-    table = Table(*columns, box=None, pad_edge=False, header_style="bold")
-    for row in rows:
-        table.add_row(*(plain(row.get(name)) for name in columns))
-    stdout_console().print(table)
-    first = (page.number - 1) * limit + 1
-    shown = f"{first:,} to {first + len(rows) - 1:,} of {page.total:,}" if rows else f"none of {page.total:,}"
-    pages = max(1, -(-page.total // limit))
-    stderr_console().print(f"{resource}: {shown} (page {page.number} of {pages}; --page for more)")
+def page_footer(resource: str, number: int, limit: int, shown: int, total: int) -> str:
+    """Where a page sits in the collection, and how to see more (only when there is more)."""
+    pages = max(1, -(-total // limit))
+    if shown == 0 and total > 0:
+        return f"{resource}: page {number:,} is past the last page ({pages:,} pages of {limit:,}; {total:,} in all)"
+    if total == 0:
+        return f"{resource}: none"
+    first = (number - 1) * limit + 1
+    where = f"{resource}: {first:,} to {first + shown - 1:,} of {total:,} (page {number:,} of {pages:,}"
+    return f"{where}; --page {number + 1:,} for more, or --all)" if number < pages else f"{where})"

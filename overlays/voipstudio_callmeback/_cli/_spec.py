@@ -18,13 +18,13 @@ from typing import Any
 import click
 from voipstudio_callmeback_client.operations import OPERATIONS, TAGS, Operation, Parameter
 
+from .. import format_timestamp
 from .._resources import OPERATION_METHODS, RESOURCE_ITEMS
-from .._timestamps import format_timestamp
 
 # The resource methods that have a command of the same name, in the order help lists them.
 METHODS = ("list", "get", "create", "update", "delete")
-# Options every read or write command has; a field of the same name gets `--<name>-field`.
-RESERVED_OPTIONS = frozenset({"json", "help", "h"})
+# Options the commands have of their own; a field of the same name gets `--<name>-field`.
+RESERVED_OPTIONS = frozenset({"json", "help", "h", "output", "o", "columns", "yes", "y"})
 # A moment every timestamp pattern of the service accepts: a field whose pattern takes it is a timestamp.
 _SAMPLE_MOMENT = format_timestamp(datetime(2026, 12, 31, 23, 59, 58))
 
@@ -68,13 +68,32 @@ class Resource:
         return list(self.item_schema.get("properties") or {})
 
     @property
+    def field_schemas(self) -> dict[str, Mapping[str, Any]]:
+        """The JSON schema of each declared field of the items."""
+        return dict(self.item_schema.get("properties") or {})
+
+    @property
+    def filterable(self) -> list[str]:
+        """The fields the list can be sorted and filtered on: its sort parameter's enum (the spec's one place)."""
+        operation = self.operations.get("list")
+        sort = operation.parameter("sort") if operation is not None else None
+        return [] if sort is None else [str(value) for value in sort.schema.get("enum") or []]
+
+    @property
+    def timestamps(self) -> list[str]:
+        """The declared fields that hold timestamps."""
+        return [name for name, schema in self.field_schemas.items() if _is_timestamp(schema)]
+
+    @property
     def timestamp_field(self) -> str | None:
         """The first declared field that holds a timestamp, the one --since and --until filter on."""
-        for name, schema in (self.item_schema.get("properties") or {}).items():
-            pattern = schema.get("pattern") if isinstance(schema, Mapping) else None
-            if schema.get("type") == "string" and pattern and re.search(pattern, _SAMPLE_MOMENT):
-                return str(name)
-        return None
+        found = self.timestamps
+        return found[0] if found else None
+
+
+def _is_timestamp(schema: Mapping[str, Any]) -> bool:
+    pattern = schema.get("pattern") if isinstance(schema, Mapping) else None
+    return schema.get("type") == "string" and bool(pattern) and re.search(str(pattern), _SAMPLE_MOMENT) is not None
 
 
 def resources() -> list[Resource]:

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 import click
 
+from .. import AsyncCallMeBack, CallMeBack, CallMeBackError, NotFoundError
 from .._auth import Credentials
 from .._base import credentials_from_env
-from .._client import AsyncCallMeBack, CallMeBack
-from .._exceptions import CallMeBackError
-from ._output import stderr_console
+from ._output import note
 from ._sessions import SessionStore
 
 # The published demo account of every sandbox (voipstudio-callmeback-sandbox), used by
@@ -41,6 +40,21 @@ class Target:
     base_url: str
     sandbox: bool
     store: SessionStore
+    allow_http: bool = False
+
+    def source(self) -> str:
+        """Where the credentials come from, in words (never the secret itself)."""
+        found = None if self.sandbox else credentials_from_env()
+        if found is not None:
+            if found.token:
+                return "the session token in VOIPSTUDIO_API_TOKEN"
+            return f"the API key of user {found.user_id} in VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY"
+        session = self.store.get(self.base_url)
+        if session is not None:
+            return f"the session of {session.email} that login stored in {self.store.path}"
+        if self.sandbox:
+            return f"the sandbox's demo account (user {SANDBOX_USER_ID})"
+        return "none"
 
     def credentials(self) -> Credentials:
         """The environment's credentials (as the clients' from_env() reads them), else the stored
@@ -65,25 +79,59 @@ class Target:
 
     def client(self) -> CallMeBack:
         found = self.credentials()
-        return CallMeBack(token=found.token, user_id=found.user_id, api_key=found.api_key, base_url=self.base_url)
+        with insecure_http_refused(self.base_url):
+            return CallMeBack(
+                token=found.token,
+                user_id=found.user_id,
+                api_key=found.api_key,
+                base_url=self.base_url,
+                allow_insecure_http=self.allow_http,
+            )
 
     def async_client(self) -> AsyncCallMeBack:
         found = self.credentials()
-        return AsyncCallMeBack(token=found.token, user_id=found.user_id, api_key=found.api_key, base_url=self.base_url)
+        with insecure_http_refused(self.base_url):
+            return AsyncCallMeBack(
+                token=found.token,
+                user_id=found.user_id,
+                api_key=found.api_key,
+                base_url=self.base_url,
+                allow_insecure_http=self.allow_http,
+            )
+
+
+@contextmanager
+def insecure_http_refused(base_url: str) -> Iterator[None]:
+    """The client refuses to send credentials over plain http to another machine: say so in the CLI's words."""
+    try:
+        yield
+    except ValueError as exc:
+        if "allow_insecure_http" not in str(exc):
+            raise
+        raise UsageProblem(
+            f"{base_url} is plain http to another machine, so credentials would travel unencrypted: "
+            "use https, or --allow-http if you mean it"
+        ) from None
 
 
 pass_target = click.make_pass_decorator(Target)
 
 
 @contextmanager
-def api_errors() -> Iterator[None]:
-    """Turn the client's errors into exit statuses: 1 for the API's, 2 for arguments it refused."""
+def api_errors(base_url: str | None = None, *, collection: bool = False) -> Iterator[None]:
+    """Turn the client's errors into exit statuses: 1 for the API's, 2 for arguments it refused.
+
+    A 404 from a collection (which always exists) means the base URL is wrong: the message says so.
+    """
     try:
         yield
+    except NotFoundError as exc:
+        hint = f" (is the base URL {base_url} right? --base-url or VOIPSTUDIO_BASE_URL sets it)" if collection else ""
+        raise ApiFailure(f"{exc}{hint}") from None
     except CallMeBackError as exc:
         raise ApiFailure(str(exc)) from None
     except (ValueError, TypeError) as exc:
         raise UsageProblem(str(exc)) from None
     except KeyboardInterrupt:
-        stderr_console().print("Interrupted")
+        note("Interrupted")
         raise SystemExit(INTERRUPTED) from None
