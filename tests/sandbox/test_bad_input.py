@@ -11,6 +11,8 @@ import pytest
 import yaml
 from voipstudio_callmeback_sandbox import DEMO_ACCOUNT
 
+from conftest import load_spec
+
 from .support import (
     BUTTONS,
     MAX_LIMIT,
@@ -60,41 +62,42 @@ NOT_UNICODE = [
     b'{"name": "x", "welcome_screen_msg": "\\udfff"}',
     b'{"name": "x", "allowed_countries": "GB\\ud83d"}',
 ]
+
+
+def wrong_values(schema: dict[str, Any]) -> list[Any]:
+    """Values a field's schema refuses: other types, null, and one step past each bound it states."""
+    kind = str(schema.get("type"))
+    others: dict[str, list[Any]] = {
+        "integer": ["7", 7.5, True],
+        "number": ["0.2", True],
+        "boolean": ["yes", 1],
+        "string": [5, True, ["x"]],
+    }
+    found: list[Any] = [None, *others.get(kind, [])]
+    if kind in ("integer", "number"):
+        step = 1 if kind == "integer" else 0.01
+        if "minimum" in schema:
+            found.append(schema["minimum"] - step)
+        if "maximum" in schema:
+            found.append(schema["maximum"] + step)
+    if kind == "string" and schema.get("minLength", 0) > 0:
+        found.append("")
+    if schema.get("format") == "uri":
+        found.append("not a url")
+    return found
+
+
+_SCHEMAS = load_spec()["components"]["schemas"]
+_CREATE = _SCHEMAS["SettingCreate"]["properties"]
+# Every field of the settings' request bodies with every value its schema refuses (read from the spec).
 WRONG_SETTING_FIELDS: list[dict[str, Any]] = [
-    {"name": 5},
-    {"name": None},
-    {"name": ""},
-    {"name": True},
-    {"name": ["x"]},
-    {"floating_icon": "yes"},
-    {"floating_icon": 1},
-    {"show_to_allowed_countries_only": "false"},
-    {"position": "7"},
-    {"position": 8},
-    {"position": -1},
-    {"position": 7.5},
-    {"culture": -1},
-    {"culture": "3"},
-    {"max_call_rate": -0.01},
-    {"max_call_rate": "0.2"},
-    {"ddi_e164": 0},
-    {"ddi_e164": 1_000_000_000_000_000},
-    {"ddi_e164": "442038077001"},
-    {"ddi_e164": 4.42e11},
-    {"button_id": 0},
-    {"button_id": "1"},
-    {"privacy_policy_url": "not a url"},
-    {"privacy_policy_url": 5},
-    {"allowed_countries": ["GB", "IE"]},
-    {"welcome_screen_msg": 5},
+    {name: value} for name, schema in _CREATE.items() for value in wrong_values(schema)
 ]
+# Fields the request bodies do not take: the items' read-only ones, and names that are none.
 UNKNOWN_SETTING_FIELDS: list[dict[str, Any]] = [
+    *({name: 1} for name in _SCHEMAS["Setting"]["properties"] if name not in _CREATE),
     {"colour": "red"},
-    {"id": 5},
-    {"ddi": 1},
-    {"created_at": "2026-01-01 00:00:00"},
     {"account_id": 234567},
-    {"title": "Call me back"},
     {"Name": "x"},
 ]
 
@@ -191,8 +194,13 @@ class TestRefusedBodies:
     def test_wrong_types_and_ranges(self, demo: Client, fields: dict[str, Any]) -> None:
         """A field of the wrong type or out of range answers 400 on create and on update."""
         before = snapshot(demo)
-        first_error_message(error(demo.post(SETTINGS, {"name": "x", **fields}), 400))
-        first_error_message(error(demo.patch(f"{SETTINGS}/1", fields), 400))
+        (field,) = fields
+        for found in (
+            error(demo.post(SETTINGS, {"name": "x", **fields}), 400),
+            error(demo.patch(f"{SETTINGS}/1", fields), 400),
+        ):
+            first_error_message(found)
+            assert found["errors"][0]["field"] == field, found
         assert snapshot(demo) == before
 
     @pytest.mark.parametrize(
