@@ -207,6 +207,17 @@ def remove_title(document: dict[str, Any]) -> None:
                     entry.pop("title", None)
 
 
+def remove_delete_setting(document: dict[str, Any]) -> None:
+    """DELETE /callmeback/settings/{id} no longer offered (and the links that named it)."""
+    del document["paths"]["/callmeback/settings/{id}"]["delete"]
+    for path in document["paths"].values():
+        for operation in path.values():
+            for answer in operation.get("responses", {}).values() if isinstance(operation, dict) else []:
+                links = answer.get("links", {})
+                for name in [name for name, link in links.items() if link.get("operationId") == "deleteSetting"]:
+                    del links[name]
+
+
 # --- what follows ---------------------------------------------------------------------------------
 
 
@@ -336,6 +347,18 @@ def test_a_removed_field_of_a_reexported_model_needs_a_package_major_version(pro
     api_gate = project.run(PYTHON, "scripts/lib/api_compat.py")
     assert api_gate.returncode == 1, api_gate.stdout
     assert "Setting.title" in api_gate.stderr
+    assert "breaking changes need a new major version" in api_gate.stderr
+
+
+def test_a_removed_operation_takes_its_method_and_needs_a_package_major_version(project: Project) -> None:
+    """deleteSetting removed (a spec major version): `cmb.settings.delete` goes with it, which check-api-compat
+    reports by the path users call it by, though the resource classes live in a private module."""
+    project.edit_spec(remove_delete_setting, NEXT_MAJOR, "Settings can no longer be deleted.")
+    project.regenerate()
+    api_gate = project.run(PYTHON, "scripts/lib/api_compat.py")
+    assert api_gate.returncode == 1, api_gate.stdout
+    assert "`voipstudio_callmeback.CallMeBack.settings.delete`: *Public object was removed*" in api_gate.stderr
+    assert "`voipstudio_callmeback.AsyncCallMeBack.settings.delete`" in api_gate.stderr
     assert "breaking changes need a new major version" in api_gate.stderr
 
 

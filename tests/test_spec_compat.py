@@ -317,6 +317,35 @@ def test_a_declaration_matching_nothing_fails(repo: Path, capsys: pytest.Capture
     assert "declares `/paths/*/nothing` not breaking, but no breaking change of 1.1.0 is there" in output
 
 
+@pytest.mark.parametrize(
+    ("declaration", "complaint"),
+    [
+        ("`*`: everything is fine.", "the pattern must be a JSON pointer whose last segment names the keyword"),
+        ("`/paths/~1widgets/*`: all of it.", "the pattern must be a JSON pointer whose last segment names the keyword"),
+        (f"`{LISTED}/properties/name`:", "not breaking without saying why"),
+    ],
+)
+def test_a_declaration_too_broad_or_without_reason_does_not_count(
+    repo: Path, capsys: pytest.CaptureFixture[str], declaration: str, complaint: str
+) -> None:
+    """A bare wildcard (or one in the last segment) cannot excuse every finding, and every declaration says why."""
+    changelog = f"## spec 1.1.0\n\n- Not breaking: {declaration}\n\n## spec 1.0.0\n"
+    write(repo, edited(base_spec(), *REMOVE_NAME, version("1.1.0")), changelog)
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert complaint in output
+    assert "breaking changes need a new major version" in output
+
+
+def test_a_heading_with_more_words_holds_its_declarations(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`## spec 1.1.0 (2026-12-01)` is the section of 1.1.0 for the version rule and for declarations alike."""
+    pattern = "/paths/~1widgets/*/properties/name"
+    changelog = f"## spec 1.1.0 (2026-12-01)\n\n- Not breaking: `{pattern}`: never sent.\n\n## spec 1.0.0\n"
+    write(repo, edited(base_spec(), *REMOVE_NAME, version("1.1.0")), changelog)
+    code, output = run(repo, capsys)
+    assert code == 0, output
+
+
 def test_declarations_of_another_version_do_not_count(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Only the new version's section can declare its findings not breaking."""
     pointer = f"{LISTED}/properties/name"

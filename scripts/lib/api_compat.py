@@ -52,12 +52,75 @@ def breaking_changes(repo: Path, base: str) -> list[str]:
         resolve_aliases=True,
         resolve_external=True,
     )
-    return [describe(breakage) for breakage in griffe.find_breaking_changes(old, new)]
+    found = [describe(breakage) for breakage in griffe.find_breaking_changes(old, new)]
+    # griffe skips private modules, where the resource classes live (`_resources.Settings`); users
+    # reach them through public attributes (`CallMeBack.settings`), so compare them by that path.
+    old_reached, new_reached = reached_classes(old), reached_classes(new)
+    for access, old_class in sorted(old_reached.items()):
+        new_class = new_reached.get(access)
+        if new_class is None:
+            continue  # the attribute itself was removed or retyped: reported on the public class
+        for breakage in griffe.find_breaking_changes(old_class, new_class):
+            if _only_self(breakage):
+                continue
+            found.append(describe(breakage, reached=(old_class.path, f"{PACKAGE}.{access}")))
+    return found
 
 
-def describe(breakage: griffe.Breakage) -> str:
-    """`module.object`: *what broke*: old -> new (griffe's Markdown style: no colours, no temporary paths)."""
+def reached_classes(package: griffe.Object | griffe.Alias) -> dict[str, griffe.Class]:
+    """Classes of the package's private modules that its public names reach through annotated
+    public attributes, by the path a user writes (`CallMeBack.settings` -> `_resources.Settings`)."""
+    reached: dict[str, griffe.Class] = {}
+    pending: list[tuple[str, griffe.Class]] = []
+    for name, member in package.members.items():
+        target = _final(member)
+        if not name.startswith("_") and isinstance(target, griffe.Class):
+            pending.append((name, target))
+    while pending:
+        access, cls = pending.pop()
+        for name, member in cls.all_members.items():
+            if (
+                name.startswith("_")
+                or not isinstance(member, griffe.Attribute | griffe.Alias)
+                or not member.is_attribute
+            ):
+                continue
+            # Its annotation (`settings: Settings`), else what it is assigned (`self.settings = Settings(self)`).
+            typed = member.annotation if member.annotation is not None else getattr(member.value, "function", None)
+            canonical = getattr(typed, "canonical_path", None)
+            if not isinstance(canonical, str) or not canonical.startswith(f"{PACKAGE}._"):
+                continue
+            try:
+                target = _final(package.modules_collection[canonical])
+            except KeyError:
+                continue
+            path = f"{access}.{name}"
+            if isinstance(target, griffe.Class) and path not in reached:
+                reached[path] = target
+                pending.append((path, target))
+    return reached
+
+
+def _only_self(breakage: griffe.Breakage) -> bool:
+    """A method's `self` that became positional-only (`def update(self, id, /)`): no call can tell."""
+    changed_kind = breakage.kind is griffe.BreakageKind.PARAMETER_CHANGED_KIND
+    return changed_kind and getattr(breakage.old_value, "name", "") == "self"
+
+
+def _final(member: griffe.Object | griffe.Alias) -> griffe.Object | griffe.Alias | None:
+    try:
+        return member.final_target if isinstance(member, griffe.Alias) else member
+    except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+        return None
+
+
+def describe(breakage: griffe.Breakage, reached: tuple[str, str] | None = None) -> str:
+    """`module.object`: *what broke*: old -> new (griffe's Markdown style: no colours, no temporary paths).
+    `reached` (class path, public path) names a member of a private class by the public path to it."""
     markdown = breakage.explain(griffe.ExplanationStyle.MARKDOWN)
+    if reached is not None:
+        private, public = reached
+        return markdown.replace(f"- `{private.rsplit('.', 1)[-1]}", f"`{public}", 1)
     return markdown.replace("- `", f"`{breakage.obj.module.path}.", 1)
 
 

@@ -103,9 +103,23 @@ def parse_version(text: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
+# A section heading: `## spec 1.2.0` or `## package 1.0.0`, possibly followed by more words (a date).
+HEADING = re.compile(r"^## (spec|package) (\S+)[^\n]*$", re.MULTILINE)
+
+
+def changelog_sections(text: str) -> dict[tuple[str, str], str]:
+    """(kind, version) -> the text of its section (below its heading, up to the next `## ` heading)."""
+    found: dict[tuple[str, str], str] = {}
+    for match in HEADING.finditer(text):
+        following = re.search(r"^## ", text[match.end() :], flags=re.MULTILINE)
+        end = match.end() + following.start() if following else len(text)
+        found.setdefault((match.group(1), match.group(2)), text[match.end() : end])
+    return found
+
+
 def changelog_versions(text: str, kind: Literal["spec", "package"]) -> set[str]:
     """The versions that have a `## spec X.Y.Z` (or `## package X.Y.Z`) section."""
-    return set(re.findall(rf"^## {kind} (\S+)", text, flags=re.MULTILINE))
+    return {version for found_kind, version in changelog_sections(text) if found_kind == kind}
 
 
 def version_problems(
@@ -395,20 +409,33 @@ def compare(old_document: dict[str, Any], new_document: dict[str, Any]) -> list[
 # In the changelog section of the new version, a line such as
 #   - Not breaking: `/paths/*/get/parameters/2/schema/enum`: the service refused other values already.
 # declares the breaking findings at those pointers (shell-style wildcards) a documented
-# statement of what the service already did, not a change of it.
+# statement of what the service already did, not a change of it. The reason is required, and
+# the pattern's last segment must name the keyword that changed (`enum`, `pattern`) without a
+# wildcard, so that one declaration cannot excuse every finding.
 NOT_BREAKING = re.compile(r"^[-*]\s*not breaking:\s*`([^`]+)`\s*:?\s*(.*)$", re.IGNORECASE)
 
 
-def declared_not_breaking(changelog: str, version: str) -> dict[str, str]:
-    """Pointer pattern -> reason, from the `## spec <version>` section of the changelog."""
-    sections = re.split(r"^## ", changelog, flags=re.MULTILINE)
-    section = next((text for text in sections if text.startswith(f"spec {version}\n")), "")
-    declared = {}
+def declared_not_breaking(changelog: str, version: str) -> tuple[dict[str, str], list[str]]:
+    """Pointer pattern -> reason, from the `## spec <version>` section of the changelog; and what is
+    wrong with the declarations that cannot count (no reason, a pattern that names no keyword)."""
+    section = changelog_sections(changelog).get(("spec", version), "")
+    declared, problems = {}, []
     for item in re.split(r"\n(?=[-*]\s)", section):  # one bullet each, its wrapped lines joined
         match = NOT_BREAKING.match(" ".join(item.split()))
-        if match:
-            declared[match.group(1)] = match.group(2).strip()
-    return declared
+        if not match:
+            continue
+        pattern, reason = match.group(1), match.group(2).strip()
+        last = pattern.rsplit("/", 1)[-1]
+        if not pattern.startswith("/") or not last or any(mark in last for mark in "*?["):
+            problems.append(
+                f"{CHANGELOG} declares `{pattern}` not breaking: the pattern must be a JSON pointer whose last "
+                "segment names the keyword that changed, without wildcards"
+            )
+        elif not reason:
+            problems.append(f"{CHANGELOG} declares `{pattern}` not breaking without saying why")
+        else:
+            declared[pattern] = reason
+    return declared, problems
 
 
 def apply_declarations(findings: list[Finding], declared: dict[str, str]) -> tuple[list[Finding], list[str]]:
@@ -422,8 +449,7 @@ def apply_declarations(findings: list[Finding], declared: dict[str, str]) -> tup
             kept.append(finding)
             continue
         used.add(pattern)
-        reason = declared[pattern] or "declared in the changelog"
-        kept.append(Finding(finding.pointer, False, f"{finding.message} (not breaking: {reason})"))
+        kept.append(Finding(finding.pointer, False, f"{finding.message} (not breaking: {declared[pattern]})"))
     return kept, [pattern for pattern in declared if pattern not in used]
 
 
@@ -446,7 +472,8 @@ def check(repo: Path, base: str) -> int:
         return report("check-spec-compat", f"{SPEC} is unchanged since {base} (version {new_version})", [], [])
     changelog = read_changelog(repo)
     findings = compare(old_document, new_document)
-    findings, unmatched = apply_declarations(findings, declared_not_breaking(changelog, new_version))
+    declared, declaration_problems = declared_not_breaking(changelog, new_version)
+    findings, unmatched = apply_declarations(findings, declared)
     breaking = sum(finding.breaking for finding in findings)
     try:
         problems = version_problems(
@@ -460,6 +487,7 @@ def check(repo: Path, base: str) -> int:
         )
     except ValueError as exc:
         problems = [f"info.version: {exc}"]
+    problems += declaration_problems
     problems += [
         f"{CHANGELOG} declares `{pattern}` not breaking, but no breaking change of {new_version} is there"
         for pattern in unmatched
