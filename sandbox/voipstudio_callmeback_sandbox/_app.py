@@ -21,6 +21,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from typing import IO, Any
+from urllib.parse import unquote_plus
 
 import msgspec
 from connexion import AsyncApp
@@ -67,6 +68,8 @@ ERROR_MESSAGES = {
 POSITIVE_ID = re.compile(r"[1-9][0-9]{0,17}")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 BODY = "body"  # the `field` of an error about the request body as a whole
+# What connexion passes the handlers besides the parameters: no path parameter may be named so.
+HANDLER_ARGUMENTS = frozenset({"user", "token_info", "body"})
 
 
 class UnservableSpec(ModelError):
@@ -116,8 +119,8 @@ FORMATS = {"uri": "an absolute URI", "email": "an email address", "date-time": "
 def _json_text(value: Any) -> str:
     try:
         return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return repr(value)
+    except (TypeError, ValueError, RecursionError):
+        return f"a {type(value).__name__} nested too deeply to show" if isinstance(value, list | dict) else repr(value)
 
 
 FORMAT_LIMITS = {"int32": 2**31 - 1, "int64": 2**63 - 1}
@@ -234,6 +237,8 @@ class FieldBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise FieldProblem([field_error(BODY, f"the body is not valid JSON: {exc.msg}", "json")]) from None
+        except RecursionError:
+            raise FieldProblem([field_error(BODY, "the body nests too deeply", "json")]) from None
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is None:
@@ -339,8 +344,8 @@ class Handlers:
         return handle
 
     def _get(self, route: Route) -> Callable[..., Any]:
-        def handle(user: int, id: int, **_: Any) -> tuple[Any, int]:
-            return self._item(route, self.store.get(route.resource, user, id))
+        def handle(user: int, **arguments: Any) -> tuple[Any, int]:
+            return self._item(route, self.store.get(route.resource, user, path_id(route, arguments)))
 
         return handle
 
@@ -352,23 +357,31 @@ class Handlers:
         return handle
 
     def _update(self, route: Route) -> Callable[..., Any]:
-        def handle(user: int, id: int, body: dict[str, Any], **_: Any) -> tuple[Any, int]:
+        def handle(user: int, body: dict[str, Any], **arguments: Any) -> tuple[Any, int]:
             check_finite(body)
-            return self._item(route, self.store.update(route.resource, user, id, body))
+            return self._item(route, self.store.update(route.resource, user, path_id(route, arguments), body))
 
         return handle
 
     def _delete(self, route: Route) -> Callable[..., Any]:
-        def handle(user: int, id: int, **_: Any) -> Response:
-            self.store.delete(route.resource, user, id)
+        def handle(user: int, **arguments: Any) -> Response:
+            self.store.delete(route.resource, user, path_id(route, arguments))
             return Response(status_code=route.status)  # no body, so no content type either
 
         return handle
 
 
+def path_id(route: Route, arguments: Mapping[str, Any]) -> int:
+    """The id an item path holds, from its parameter, whatever the path names it (`{id}`, `{setting_id}`)."""
+    return int(arguments[str(route.parameter)])
+
+
 def check_servable(store: Store) -> None:
     """Refuse a spec with operations no handler serves, naming them all."""
-    unserved = store.model.unserved
+    unserved = dict(store.model.unserved)
+    for operation_id, route in store.model.routes.items():
+        if route.parameter in HANDLER_ARGUMENTS:
+            unserved[operation_id] = f"its path parameter {{{route.parameter}}} is named like a connexion argument"
     if unserved:
         reasons = "; ".join(f"{operation_id} ({why})" for operation_id, why in unserved.items())
         raise UnservableSpec(
@@ -550,6 +563,33 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
     return receive
 
 
+# What a log line writes as %XX (of the byte sent): control characters (a line break would start a forged
+# line), the quote around the request target, and bytes beyond ASCII.
+UNLOGGABLE = re.compile(r'[\x00-\x1f\x7f-\xff"]')
+# Query parameters whose values a log line hides: those named like a credential.
+SECRET_NAME = re.compile(r"token|key|password|secret|auth", re.IGNORECASE)
+
+
+def _hidden(pair: str) -> str:
+    """A `name=value` of a query string, its value hidden when the name is a credential's."""
+    name, equals, _value = pair.partition("=")
+    return f"{name}=***" if equals and SECRET_NAME.search(unquote_plus(name)) else pair
+
+
+def logged_target(scope: Scope) -> str:
+    """The request target as the access log writes it: the path as it was sent (still percent-encoded,
+    so that `%0A` stays three characters), the query with credentials' values hidden, and no
+    control character, quote or byte beyond ASCII left."""
+    raw = scope.get("raw_path")
+    # raw_path holds the path only, though some clients' ASGI transports add the query to it.
+    sent = raw.split(b"?", 1)[0] if raw else scope.get("path", "").encode("utf-8")
+    path = sent.decode("latin-1")  # one character per byte
+    query = scope.get("query_string", b"").decode("latin-1")
+    if query:
+        path += "?" + "&".join(_hidden(pair) for pair in query.split("&"))
+    return UNLOGGABLE.sub(lambda found: f"%{ord(found.group()):02X}", path)
+
+
 class AccessLog:
     """One line per request on a stream (the command line's standard error): who asked what, the status, how long."""
 
@@ -574,11 +614,9 @@ class AccessLog:
             await self.app(scope, receive, sending)
         finally:
             client = scope.get("client") or ("-", 0)
-            query = scope.get("query_string", b"").decode("latin-1")
-            target = scope.get("path", "") + (f"?{query}" if query else "")
             elapsed = (time.perf_counter() - started) * 1000
             print(
-                f'{client[0]} "{scope["method"]} {target}" {status or "-"} {elapsed:.1f}ms',
+                f'{client[0]} "{scope["method"]} {logged_target(scope)}" {status or "-"} {elapsed:.1f}ms',
                 file=self.stream,
                 flush=True,
             )

@@ -7,6 +7,7 @@ import contextlib
 import json
 import signal
 import socket
+import sqlite3
 import sys
 import threading
 from collections.abc import Generator, Sequence
@@ -18,10 +19,15 @@ from ._model import ModelError
 from ._store import Account
 
 ACCOUNT_FIELDS = {"user_id", "email", "password", "api_key", "two_factor_code"}
+# What no two accounts may share, the demo account included (the database keeps each unique).
+UNIQUE_FIELDS = ("user_id", "email", "api_key")
+# The largest user id SQLite stores.
+MAX_USER_ID = 2**63 - 1
 
 
 def load_accounts(path: Path) -> list[Account]:
-    """The accounts of an accounts file (see the README): {"accounts": [{...}, ...]}."""
+    """The accounts of an accounts file (see the README): {"accounts": [{...}, ...]}, each checked
+    for its fields' types, and for sharing no user id, email or API key with another or the demo's."""
     document = json.loads(path.read_text(encoding="utf-8"))
     entries = document.get("accounts") if isinstance(document, dict) else None
     if not isinstance(entries, list):
@@ -33,8 +39,47 @@ def load_accounts(path: Path) -> list[Account]:
         unknown = set(entry) - ACCOUNT_FIELDS
         if unknown:
             raise ValueError(f"{path}: account {index} has unknown fields: {', '.join(sorted(unknown))}")
+        wrong = account_type_error(entry)
+        if wrong:
+            raise ValueError(f"{path}: account {index}: {wrong}")
         accounts.append(Account(**entry))
+    shared = shared_value([DEMO_ACCOUNT, *accounts])
+    if shared:
+        raise ValueError(f"{path}: {shared}")
     return accounts
+
+
+def account_type_error(entry: dict[str, Any]) -> str | None:
+    """What is wrong with the types of an account's fields, if anything."""
+    user_id = entry["user_id"]
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 1 <= user_id <= MAX_USER_ID:
+        return f"user_id must be a whole number from 1 to {MAX_USER_ID}, not {json.dumps(user_id)}"
+    for name in ("email", "password", "api_key"):
+        if not isinstance(entry[name], str) or not entry[name]:
+            return f"{name} must be a non-empty string, not {json.dumps(entry[name])}"
+    code = entry.get("two_factor_code")
+    if code is not None and (not isinstance(code, str) or not code):
+        return f"two_factor_code must be a non-empty string or null, not {json.dumps(code)}"
+    return None
+
+
+def shared_value(accounts: Sequence[Account]) -> str | None:
+    """Which account reuses another's user id, email or API key (the first is the demo account), if one does."""
+    for name in UNIQUE_FIELDS:
+        owners: dict[Any, Account] = {}
+        for account in accounts:
+            value = getattr(account, name)
+            first = owners.setdefault(value, account)
+            if first is not account:
+                whose = "the demo account's" if first is DEMO_ACCOUNT else f"that of user {first.user_id}"
+                return f"the {name} of user {account.user_id} is {whose}"
+    return None
+
+
+def fail(message: object) -> int:
+    """Say on one line of standard error why the sandbox cannot start; the exit status for it."""
+    print(f"voipstudio-callmeback-sandbox: {' '.join(str(message).split())}", file=sys.stderr)
+    return 2
 
 
 def read_spec(path: Path) -> dict[str, Any]:
@@ -115,8 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         accounts = load_accounts(args.accounts) if args.accounts else []
         spec = read_spec(args.spec) if args.spec else None
     except (OSError, ValueError) as exc:
-        print(f"voipstudio-callmeback-sandbox: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     config = SandboxConfig(
         db=args.db,
         accounts=accounts,
@@ -128,10 +172,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         store = config.open_store()
+    except ModelError as exc:
+        return fail(exc)
+    except (sqlite3.Error, OSError, TypeError, ValueError) as exc:
+        return fail(f"cannot open the database {args.db}: {exc}")
+    try:
         app = create_app(config, store)  # refuses a spec it cannot serve, before anything is printed
     except ModelError as exc:
-        print(f"voipstudio-callmeback-sandbox: {exc}", file=sys.stderr)
-        return 2
+        store.close()
+        return fail(exc)
+    except (sqlite3.Error, OSError, TypeError, ValueError) as exc:
+        store.close()
+        return fail(f"cannot set up the accounts in {args.db}: {exc}")
     try:
         family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)

@@ -5,9 +5,11 @@ collection path (`/.../things`) answers `list` (GET, a page) and `create` (POST)
 path (`/.../things/{id}`) answers `get`, `update` (PATCH or PUT) and `delete`. Each
 resource stores the fields its item schema declares (the schema of `list`'s items or of
 `get`'s `data`), may be sorted and filtered on the values of its list operation's `sort`
-enum, and is written with the fields of its request bodies. A body field named after
-another resource's item (`button_id` names a Button) must hold the id of one of the
-caller's own.
+enum (or, when that parameter has no enum, on any name its schema takes: a field the
+items do not declare is missing on every item), and is written with the fields of its
+request bodies, a create filling in the `default` its body's schema gives a field left
+out. A body field named after another resource's item (`button_id` names a Button,
+`call_button_id` a CallButton) must hold the id of one of the caller's own.
 
 An operation that fits no convention and has no hand-written handler cannot be served:
 `read_model` lists every such operationId, and the sandbox refuses to start.
@@ -20,9 +22,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from jsonschema import Draft4Validator  # type: ignore[import-untyped] # as connexion uses it
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PATH_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 SEGMENT = re.compile(r"^[a-z][a-z0-9_]*$")
+# Where a CamelCase name starts a new word: CallButton -> Call|Button, HTTPServer -> HTTP|Server.
+WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # The JSON types a column can hold; "json" is any other value (arrays, objects, untyped), stored as JSON text.
 Kind = Literal["integer", "number", "boolean", "string", "json"]
 Method = Literal["list", "get", "create", "update", "delete"]
@@ -56,7 +62,9 @@ class Resource:
     item: str = ""  # the component schema of its items
     fields: tuple[Field, ...] = ()  # declared fields but id, in the spec's order
     sortable: tuple[str, ...] = ()  # the values of the list operation's sort enum
+    sort_schema: Mapping[str, Any] | None = None  # the list operation's sort parameter's schema, if it has one
     writable: frozenset[str] = frozenset()  # the fields of its request bodies
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # create body field -> its schema's `default`
     references: Mapping[str, str] = field(default_factory=dict)  # body field -> the resource whose id it holds
     operations: dict[Method, str] = field(default_factory=dict)  # method -> operationId
 
@@ -65,9 +73,19 @@ class Resource:
         return tuple(found.name for found in self.fields)
 
     @property
-    def filterable(self) -> tuple[str, ...]:
-        """What filters may name: the same fields as sort (one place for both, the spec's enum)."""
-        return self.sortable
+    def open_sort(self) -> bool:
+        """Whether sort takes any name its schema allows (the list's sort parameter has no enum)."""
+        return self.sort_schema is not None and "enum" not in self.sort_schema
+
+    def unnameable(self, name: Any) -> str | None:
+        """Why sort and filters may not name this, or None when they may. Both take the same names
+        (one place for both, the spec's sort parameter): its enum's values, or any its schema allows."""
+        if not self.open_sort:
+            if name in self.sortable:
+                return None
+            return f"{name!r} is not a field {self.name} can be filtered on: {', '.join(self.sortable)}"
+        error = next(iter(Draft4Validator(self.sort_schema).iter_errors(name)), None)
+        return None if error is None else f"{name!r} is not a field name {self.name} takes: {error.message}"
 
     def field(self, name: str) -> Field | None:
         for found in self.fields:
@@ -85,6 +103,7 @@ class Route:
     method: Method
     status: int  # the success status
     links: bool = False  # whether the answer's envelope has `links` (answered as {})
+    parameter: str | None = None  # the name of an item path's parameter (its `{name}`), which holds the id
 
 
 @dataclass
@@ -166,9 +185,24 @@ def place(path: str, method: str, path_parameters: int) -> tuple[str, Method] | 
     return resource, chosen
 
 
+def snake_case(name: str) -> str:
+    """A schema's name as a field names it: CallButton -> call_button."""
+    return WORD_START.sub("_", name).lower()
+
+
 def success_status(operation: Mapping[str, Any]) -> str | None:
     codes = sorted(code for code in (operation.get("responses") or {}) if str(code).isdigit() and str(code)[0] == "2")
     return str(codes[0]) if codes else None
+
+
+def defaults(spec: Mapping[str, Any], body_schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The `default` the schema of each field of a request body gives, by field."""
+    found = {}
+    for field_name, prop in (body_schema.get("properties") or {}).items():
+        schema = resolved(spec, prop)
+        if "default" in schema:
+            found[field_name] = schema["default"]
+    return found
 
 
 def read_model(spec: Mapping[str, Any], hand_written: frozenset[str] = frozenset()) -> Model:
@@ -205,6 +239,7 @@ def read_model(spec: Mapping[str, Any], hand_written: frozenset[str] = frozenset
             sort = next((p for p in parameters(spec, item, operation) if p.get("name") == "sort"), None)
             sort_schema = resolved(spec, (sort or {}).get("schema"))
             resource.sortable = tuple(sort_schema.get("enum") or ())
+            resource.sort_schema = sort_schema if sort is not None else None
         elif verb == "delete":
             item_name, item_schema = None, {}
         else:
@@ -219,6 +254,8 @@ def read_model(spec: Mapping[str, Any], hand_written: frozenset[str] = frozenset
                 unserved[operation_id] = f"a {verb} takes a JSON object"
                 continue
             bodies.setdefault(name, []).append(body_schema)
+            if verb == "create":
+                resource.defaults = defaults(spec, body_schema)
         if item_name is not None:
             if resource.item and resource.item != item_name:
                 unserved[operation_id] = f"its items are {item_name}, {name}'s other operations' {resource.item}"
@@ -234,9 +271,14 @@ def read_model(spec: Mapping[str, Any], hand_written: frozenset[str] = frozenset
             continue
         resource.operations[verb] = operation_id
         routes[operation_id] = Route(
-            operation_id, name, verb, int(status), "links" in (envelope.get("properties") or {})
+            operation_id,
+            name,
+            verb,
+            int(status),
+            "links" in (envelope.get("properties") or {}),
+            str(in_path[0].get("name")) if in_path else None,
         )
-    by_item = {resource.item.lower(): resource.name for resource in resources.values() if resource.item}
+    by_item = {snake_case(resource.item): resource.name for resource in resources.values() if resource.item}
     for name, schemas in bodies.items():
         resource = resources[name]
         written = {

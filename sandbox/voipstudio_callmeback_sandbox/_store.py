@@ -1,11 +1,16 @@
 """SQLite storage of the sandbox: accounts, sessions and the resources of the spec.
 
-The resources' tables follow the spec (see _model.py): one table per collection, one
-column per field its items declare, typed by the JSON type the spec gives it. A database
-made under an older spec opens and gains the columns of new fields (null in the rows it
-held); columns of fields the spec no longer declares are kept but never served. Only
-what the spec declares is stored from the seed data, and only what it declares is
-answered.
+The resources' tables follow the spec (see _model.py): one table per collection, named
+`r_<collection>` so that no collection can take the name of the sandbox's own tables, one
+column per field its items declare, typed by the JSON type the spec gives it, with no
+SQL default: a create writes every column. A database made under an older spec opens and
+gains the columns of new fields (null in the rows it held); columns of fields the spec no
+longer declares are kept but never served. A database made by an older sandbox (tables
+named after the collections, columns with SQL defaults and NOT NULL) has its tables
+rebuilt under the new names, rows and ids kept. A database is migrated in one
+transaction: all of it, or nothing. Only what the spec declares is stored from the seed
+data, and only what it declares is answered. Fields the spec leaves untyped are stored
+as JSON text, and compared and sorted by their JSON value.
 
 Answers are built by SQLite itself (`json_object`, `json_group_array`): a page of 1,000
 call records costs a few milliseconds, so that a benchmark of the client measures the
@@ -47,6 +52,8 @@ NONCE_LIFETIME = 300.0
 HAND_WRITTEN = frozenset({"logIn", "verifyTwoFactorCode"})
 # The column that says whose a row is; no field of the spec may be called so.
 OWNER = "account_id"
+# The tables of the sandbox itself (ACCOUNTS_SCHEMA), which an older sandbox's collections never took.
+SANDBOX_TABLES = frozenset({"accounts", "sessions", "nonces", "ddis"})
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "string": "TEXT", "json": "TEXT"}
 
@@ -121,6 +128,11 @@ def quoted(name: str) -> str:
     return f'"{name}"'
 
 
+def table_name(resource: str) -> str:
+    """The table of a collection: prefixed, so that no collection can be named like a table of the sandbox."""
+    return f"r_{resource}"
+
+
 def now_timestamp(clock: Callable[[], float]) -> str:
     """The current time as the service writes it, in UTC."""
     return datetime.fromtimestamp(clock(), UTC).strftime(TIMESTAMP_FORMAT)
@@ -154,12 +166,21 @@ def json_value_sql(found: Field) -> str:
     return column
 
 
+def compared_sql(found: Field) -> str:
+    """The SQL expression a filter compares and a sort orders a column by: its value, and for JSON text
+    the JSON value (a string without its quotes, a number as a number; arrays and objects stay JSON text)."""
+    column = quoted(found.name)
+    if found.kind == "json":
+        return f"CASE WHEN json_valid({column}) THEN json_extract({column}, '$') ELSE {column} END"
+    return column
+
+
 class Table:
     """A resource's table: the SQL that reads its items as JSON, and the conversion of written values."""
 
     def __init__(self, resource: Resource) -> None:
         self.resource = resource
-        self.name = quoted(resource.name)
+        self.name = quoted(table_name(resource.name))
         members = ", ".join(["'id', id", *(f"'{found.name}', {json_value_sql(found)}" for found in resource.fields)])
         self.item_json = f"json_object({members})"
         self.kinds = {found.name: found.kind for found in resource.fields}
@@ -177,6 +198,14 @@ class Table:
             raise InvalidValue(name, f"{name} must be a finite number")
         return value
 
+    def compared(self, name: str) -> str:
+        """What sorts and filters on this name compare: id, a field's value, or NULL for a name the items
+        do not declare (a sort that takes any name may name one: it is missing on every item)."""
+        if name == "id":
+            return "id"
+        found = self.resource.field(name)
+        return compared_sql(found) if found is not None else "NULL"
+
 
 def parse_filter(raw: str | None, resource: Resource) -> list[tuple[str, str, Any]]:
     """Turn the `filter` query value into (column, SQL operator, value) conditions."""
@@ -186,16 +215,18 @@ def parse_filter(raw: str | None, resource: Resource) -> list[tuple[str, str, An
         conditions = json.loads(raw)
     except ValueError as exc:
         raise FiltrationError("the filter is not valid JSON") from exc
+    except RecursionError:
+        raise FiltrationError("the filter nests too deeply") from None
     if not isinstance(conditions, list):
         raise FiltrationError("the filter must be a JSON array")
-    allowed = resource.filterable
     parsed: list[tuple[str, str, Any]] = []
     for condition in conditions:
         if not isinstance(condition, dict) or set(condition) != {"property", "operator", "value"}:
             raise FiltrationError("each condition must be an object with property, operator and value")
         prop, operator, value = condition["property"], condition["operator"], condition["value"]
-        if not isinstance(prop, str) or prop not in allowed:
-            raise FiltrationError(f"{prop!r} is not a field {resource.name} can be filtered on: {', '.join(allowed)}")
+        refused = resource.unnameable(prop) if isinstance(prop, str) else f"{prop!r} is not a field name"
+        if refused:
+            raise FiltrationError(refused)
         if operator not in OPERATORS:
             raise FiltrationError(f"unknown operator {operator!r}; use one of {', '.join(OPERATORS)}")
         if value is None:
@@ -237,21 +268,37 @@ class Store:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
+        try:
+            self._open(path)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _open(self, path: str) -> None:
+        """Set the connection up and bring the database to the spec's shape, in one transaction."""
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        with self._lock:
-            self._db.executescript(ACCOUNTS_SCHEMA)
+        with self.transaction() as db:
+            for statement in ACCOUNTS_SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
             for resource in self.model.resources.values():
-                self._migrate(resource)
+                self._migrate(db, resource)
 
     def _check_model(self) -> None:
-        """Refuse what cannot be stored: names SQL could misread, fields written nowhere."""
+        """Refuse what cannot be stored: names SQL could misread or takes for one another, fields written nowhere."""
         for resource in self.model.resources.values():
             names = [resource.name, *resource.columns, *resource.writable]
             bad = [name for name in names if not IDENTIFIER.match(name) or name == OWNER]
             if bad:
                 raise ModelError(f"{resource.name}: the sandbox cannot store fields named {bad}")
+            clashes = clashing_names(resource)
+            if clashes:
+                raise ModelError(
+                    f"{resource.name}: the fields {clashes} would share a column (SQLite column names ignore case; "
+                    f"id and {OWNER} are the sandbox's own)"
+                )
             unstored = sorted(
                 name for name in resource.writable if name not in resource.columns and name not in WRITE_RULES
             )
@@ -261,23 +308,25 @@ class Store:
                     "sandbox/voipstudio_callmeback_sandbox/_store.py has no WRITE_RULES entry for"
                 )
 
-    def _migrate(self, resource: Resource) -> None:
-        """Create the resource's table, or add the columns of fields it lacks (null in existing rows)."""
-        table = quoted(resource.name)
-        columns = ", ".join(f"{quoted(found.name)} {SQL_TYPES[found.kind]}" for found in resource.fields)
-        self._db.execute(
-            f"CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-            f"{OWNER} INTEGER NOT NULL{', ' + columns if columns else ''})"
-        )
-        existing = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
+    @staticmethod
+    def _migrate(db: sqlite3.Connection, resource: Resource) -> None:
+        """Create the resource's table (from an older sandbox's, if there is one), or add the columns of fields
+        it lacks (null in existing rows); then its indexes."""
+        name = table_name(resource.name)
+        table = quoted(name)
+        if not table_columns(db, name) and is_old_table(db, resource.name):
+            adopt_old_table(db, resource)
+        db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({column_definitions(resource.fields)})")
+        existing = table_columns(db, name)
         for found in resource.fields:
             if found.name not in existing:
-                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {quoted(found.name)} {SQL_TYPES[found.kind]}")
-        self._db.execute(f"CREATE INDEX IF NOT EXISTS {quoted(resource.name + '_owner')} ON {table} ({OWNER})")
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {quoted(found.name)} {SQL_TYPES[found.kind]}")
+        # Index names share the tables' namespace: ":" keeps them apart from every table's name.
+        db.execute(f"CREATE INDEX IF NOT EXISTS {quoted(name + ':owner')} ON {table} ({OWNER})")
         for found in resource.fields:
             if found.timestamp:  # the usual sort and period filter of a collection
-                index = quoted(f"{resource.name}_owner_{found.name}")
-                self._db.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table} ({OWNER}, {quoted(found.name)})")
+                index = quoted(f"{name}:owner:{found.name}")
+                db.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table} ({OWNER}, {quoted(found.name)})")
 
     def snapshot(self) -> sqlite3.Connection:
         """A copy of the whole database, in memory, to restore() later (tests start each run from it)."""
@@ -337,15 +386,15 @@ class Store:
                 if target is None or target not in self.tables:
                     continue
                 db.execute(
-                    f"UPDATE {quoted(resource.name)} SET {quoted(field_name)} = "  # noqa: S608 - checked names
-                    f"(SELECT MIN(id) FROM {quoted(target)} WHERE {OWNER} = ?) WHERE {OWNER} = ?",
+                    f"UPDATE {self.tables[resource.name].name} SET {quoted(field_name)} = "  # noqa: S608 - checked names
+                    f"(SELECT MIN(id) FROM {self.tables[target].name} WHERE {OWNER} = ?) WHERE {OWNER} = ?",
                     (account_id, account_id),
                 )
             if "ddi_e164" in resource.writable and "ddi" in resource.columns:
                 number = account_ddi(account_id)
                 db.execute("INSERT OR IGNORE INTO ddis (account_id, e164) VALUES (?, ?)", (account_id, number))
                 db.execute(
-                    f"UPDATE {quoted(resource.name)} SET ddi = "  # noqa: S608 - checked names
+                    f"UPDATE {self.tables[resource.name].name} SET ddi = "  # noqa: S608 - checked names
                     f"(SELECT id FROM ddis WHERE account_id = ? AND e164 = ?) WHERE {OWNER} = ?",
                     (account_id, number, account_id),
                 )
@@ -425,14 +474,14 @@ class Store:
         table = self.tables[kind]
         resource = table.resource
         conditions = parse_filter(filter_, resource)
-        if sort is not None and sort not in resource.sortable:
+        if sort is not None and resource.unnameable(sort):
             raise SortError(sort)
-        order_column = quoted(sort or "id")
+        order_column = table.compared(sort or "id")
         order = "DESC" if direction == "DESC" else "ASC"
         where = [f"{OWNER} = ?"]
         values: list[Any] = [account_id]
-        for column, operator, value in conditions:
-            where.append(f"{quoted(column)} {operator} ?")
+        for name, operator, value in conditions:
+            where.append(f"{table.compared(name)} {operator} ?")
             values.append(value)
         size = limit or DEFAULT_PAGE_SIZE
         clause = " AND ".join(where)
@@ -464,9 +513,12 @@ class Store:
             return self._owned(self._db, self.tables[kind], account_id, item_id)
 
     def create(self, kind: str, account_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a new item: the fields sent, the schema's `default` for those left out, null for the rest
+        (every column written, so that an older database's SQL defaults never answer)."""
         table = self.tables[kind]
         with self.transaction() as db:
-            row = self._stored_values(db, table, account_id, values)
+            written = self._stored_values(db, table, account_id, {**table.resource.defaults, **values})
+            row = {**dict.fromkeys(table.resource.columns), **written}
             for found in table.resource.fields:  # the moments the server records: created_at
                 if found.timestamp and found.name not in table.resource.writable:
                     row[found.name] = now_timestamp(self.clock)
@@ -511,13 +563,65 @@ class Store:
             target = resource.references.get(name)
             if target is not None and value is not None:
                 owned = db.execute(
-                    f"SELECT 1 FROM {quoted(target)} WHERE id = ? AND {OWNER} = ?",  # noqa: S608 - checked names
+                    f"SELECT 1 FROM {self.tables[target].name} WHERE id = ? AND {OWNER} = ?",  # noqa: S608
                     (value, account_id),
                 ).fetchone()
                 if owned is None:  # missing or another account's: the same answer, so ids reveal nothing
                     raise ForeignReference(name, target)
             row[name] = table.stored(name, value)
         return row
+
+
+def clashing_names(resource: Resource) -> list[str]:
+    """The fields of a resource whose names SQLite takes for another's, for id or for the owner column."""
+    seen: dict[str, str] = {}
+    clashes = []
+    for name in dict.fromkeys([*resource.columns, *sorted(resource.writable)]):
+        key = name.lower()
+        if key in ("id", OWNER):
+            clashes.append(name)
+        elif seen.setdefault(key, name) != name:
+            clashes.append(f"{seen[key]}/{name}")
+    return clashes
+
+
+def column_definitions(fields: Sequence[Field], kept: Sequence[tuple[str, str]] = ()) -> str:
+    """The columns of a resource's table: id, the owner, a column per field, and `kept` (name, SQL type) pairs."""
+    columns = [
+        "id INTEGER PRIMARY KEY AUTOINCREMENT",
+        f"{OWNER} INTEGER NOT NULL",
+        *(f"{quoted(found.name)} {SQL_TYPES[found.kind]}" for found in fields),
+        *(f"{quoted(name)} {sql_type}" for name, sql_type in kept),
+    ]
+    return ", ".join(columns)
+
+
+def table_columns(db: sqlite3.Connection, table: str) -> dict[str, str]:
+    """The columns of a table (none when there is no such table), name -> declared SQL type."""
+    return {row["name"]: row["type"] for row in db.execute("SELECT name, type FROM pragma_table_info(?)", (table,))}
+
+
+def is_old_table(db: sqlite3.Connection, resource: str) -> bool:
+    """Whether the database holds the table an older sandbox kept this collection in (named after it)."""
+    return resource not in SANDBOX_TABLES and {"id", OWNER} <= set(table_columns(db, resource))
+
+
+def adopt_old_table(db: sqlite3.Connection, resource: Resource) -> None:
+    """Rebuild an older sandbox's table of this collection as the sandbox's own: renamed, without the SQL
+    defaults and NOT NULL it may have had on its fields, rows, ids and the id sequence kept, and the
+    columns of fields the spec no longer declares kept as they were."""
+    old, new = resource.name, table_name(resource.name)
+    existing = table_columns(db, old)
+    declared = {name.lower() for name in ("id", OWNER, *resource.columns)}  # as SQLite compares column names
+    kept = [(name, sql_type) for name, sql_type in existing.items() if name.lower() not in declared]
+    db.execute(f"CREATE TABLE {quoted(new)} ({column_definitions(resource.fields, kept)})")
+    copied = ", ".join(quoted(name) for name in existing)
+    db.execute(f"INSERT INTO {quoted(new)} ({copied}) SELECT {copied} FROM {quoted(old)}")  # noqa: S608
+    sequence = db.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (old,)).fetchone()
+    if sequence is not None:  # ids deleted from the old table are not given out again
+        db.execute("DELETE FROM sqlite_sequence WHERE name = ?", (new,))
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (new, sequence[0]))
+    db.execute(f"DROP TABLE {quoted(old)}")
 
 
 def _ddi_from_e164(db: sqlite3.Connection, resource: Resource, account_id: int, number: Any) -> dict[str, Any]:

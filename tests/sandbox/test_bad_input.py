@@ -15,6 +15,7 @@ from conftest import load_spec
 
 from .support import (
     BUTTONS,
+    CDRS,
     MAX_LIMIT,
     SETTINGS,
     Client,
@@ -294,6 +295,34 @@ class TestRefusedBodies:
         assert response.status_code in (400, 401), response.text
         found = error(response, response.status_code)
         assert "user_token" not in found
+
+
+class TestDeepNesting:
+    """JSON nested deeper than the parser can follow, in a body or in a filter, answers 400, not 500."""
+
+    @pytest.mark.parametrize("depth", [100_000, 5_000, 1_000])
+    def test_body(self, shared: InProcessSandbox, demo: Client, depth: int) -> None:
+        """Arrays nested `depth` deep, alone or as a field's value, are refused naming the body; nothing is written."""
+        nested = b"[" * depth + b"]" * depth
+        assert len(nested) < MIB, "under the body limit"
+        before = snapshot(demo)
+        for raw in (nested, b'{"name": ' + nested + b"}"):
+            for response in (
+                post_raw(demo, SETTINGS, raw),
+                patch_raw(demo, f"{SETTINGS}/1", raw),
+                post_raw(shared.client(None), "/login", raw),
+            ):
+                found = error(response, 400)
+                assert found["message"] == "Validation error"
+                assert found["errors"][0]["field"] in ("body", "name")
+        assert snapshot(demo) == before
+
+    @pytest.mark.parametrize("depth", [5_000, 1_000])
+    def test_filter(self, demo: Client, depth: int) -> None:
+        """A filter of arrays nested `depth` deep is a Filtration error."""
+        found = error(demo.get(CDRS, {"filter": "[" * depth + "]" * depth}), 400)
+        assert found["message"] == "Filtration error"
+        assert found["errors"][0]["field"] == "filter"
 
 
 class TestBodyLimit:

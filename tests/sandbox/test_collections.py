@@ -10,12 +10,16 @@ from typing import Any
 
 import pytest
 
+from conftest import load_spec
+
 from .support import (
     API_VERSIONS,
     CDRS,
     COLLECTIONS,
     MAX_LIMIT,
     SETTINGS,
+    VISITORS,
+    WEBSITES,
     Client,
     FakeClock,
     InProcessSandbox,
@@ -23,6 +27,9 @@ from .support import (
     error,
 )
 
+SPEC = load_spec()
+SCHEMAS = SPEC["components"]["schemas"]
+OPERATORS = ("eq", "like", "gt", "gte", "lt", "lte")
 CDR_COUNT = 500
 Record = dict[str, Any]
 Condition = dict[str, Any]
@@ -85,6 +92,23 @@ def filtered(client: Client, conditions: list[Condition], **params: str | int) -
     found = body(client.get(CDRS, {"filter": json.dumps(conditions), "limit": MAX_LIMIT, **params}))
     assert isinstance(found, dict)
     return found
+
+
+def sort_schema(path: str) -> dict[str, Any]:
+    """The schema of the `sort` parameter of the list operation of a collection path."""
+    for raw in SPEC["paths"][path]["get"]["parameters"]:
+        parameter = SPEC["components"]["parameters"][raw["$ref"].rsplit("/", 1)[1]] if "$ref" in raw else raw
+        if parameter["name"] == "sort":
+            schema = parameter["schema"]
+            found: dict[str, Any] = SCHEMAS[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema
+            return found
+    raise AssertionError(f"{path} has no sort parameter")
+
+
+def refused_name(path: str) -> str:
+    """A field name the collection's sort parameter refuses: one outside its enum, or, without an enum,
+    one its pattern refuses."""
+    return "nope" if "enum" in sort_schema(path) else "No-pe"
 
 
 def median(records: list[Record], field: str) -> Any:
@@ -383,9 +407,10 @@ class TestRefusedParameters:
     @pytest.mark.parametrize("path", COLLECTIONS)
     def test_every_collection_refuses_bad_parameters(self, client: Client, path: str) -> None:
         """Every list operation refuses an unknown property, an unknown sort field and limit 0."""
-        bad_filter = json.dumps([{"property": "nope", "operator": "eq", "value": 1}])
+        name = refused_name(path)
+        bad_filter = json.dumps([{"property": name, "operator": "eq", "value": 1}])
         assert error(client.get(path, {"filter": bad_filter}), 400)["message"] == "Filtration error"
-        error(client.get(path, {"sort": "nope"}), 400)
+        error(client.get(path, {"sort": name}), 400)
         error(client.get(path, {"limit": 0}), 400)
         error(client.get(path, {"limt": 1}), 400)
 
@@ -406,6 +431,100 @@ class TestOtherCollections:
         assert found["total"] == len(expected_ids(items, [condition]))
         descending = body(client.get(path, {"sort": "id", "dir": "DESC", "limit": MAX_LIMIT}))["data"]
         assert [item["id"] for item in descending] == sorted((item["id"] for item in items), reverse=True)
+
+
+class TestUntypedFields:
+    """Fields the spec leaves untyped (stored as JSON text) are filtered and sorted by their JSON value,
+    as typed fields are: a string without its quotes, a number as a number."""
+
+    @pytest.mark.parametrize(
+        "condition",
+        [
+            {"property": "allowed_countries", "operator": "eq", "value": "GB,IE"},
+            {"property": "allowed_countries", "operator": "like", "value": "GB%"},
+            {"property": "culture", "operator": "lt", "value": 10},
+            {"property": "culture", "operator": "gte", "value": 1},
+            {"property": "position", "operator": "gt", "value": 4},
+        ],
+        ids=["eq-string", "like-string", "lt-number", "gte-number", "gt-number"],
+    )
+    def test_filter(self, client: Client, condition: Condition) -> None:
+        """Each condition on an untyped website field selects what a scan of the websites selects (something)."""
+        assert "type" not in SCHEMAS["Website"]["properties"][condition["property"]], "the field should be untyped"
+        websites = body(client.get(WEBSITES, {"limit": MAX_LIMIT}))["data"]
+        wanted = expected_ids(websites, [condition])
+        assert wanted, "the condition should select a seeded website"
+        found = body(client.get(WEBSITES, {"filter": json.dumps([condition]), "limit": MAX_LIMIT}))
+        assert [item["id"] for item in found["data"]] == wanted
+        assert found["total"] == len(wanted)
+
+    @pytest.mark.parametrize("direction", ["ASC", "DESC"])
+    @pytest.mark.parametrize("field", ["culture", "position"])
+    def test_sort(self, client: Client, field: str, direction: str) -> None:
+        """Sorting on an untyped field orders the websites by its value, then id."""
+        websites = body(client.get(WEBSITES, {"limit": MAX_LIMIT}))["data"]
+        expected = sorted(websites, key=lambda item: (item[field], item["id"]), reverse=direction == "DESC")
+        found = body(client.get(WEBSITES, {"sort": field, "dir": direction, "limit": MAX_LIMIT}))["data"]
+        assert [item["id"] for item in found] == [item["id"] for item in expected]
+
+
+class TestOpenSort:
+    """A list whose sort parameter has no enum (visitors) sorts and filters on any name its pattern takes:
+    a field the sandbox does not store is missing on every item."""
+
+    @pytest.fixture(autouse=True)
+    def _visitors_sort_is_open(self) -> None:
+        assert "enum" not in sort_schema(VISITORS), "the visitors' sort parameter should have no enum"
+        assert "name" not in SCHEMAS["Visitor"]["properties"], "Visitor should not declare `name`"
+
+    def visitor_ids(self, client: Client, **params: str | int) -> list[int]:
+        found = body(client.get(VISITORS, {"limit": MAX_LIMIT, **params}))
+        assert found["total"] == len(found["data"])
+        return [item["id"] for item in found["data"]]
+
+    @pytest.mark.parametrize("direction", ["ASC", "DESC"])
+    @pytest.mark.parametrize("field", ["name", "account_id"])
+    def test_sort_by_a_field_it_lacks_keeps_the_id_order(self, client: Client, field: str, direction: str) -> None:
+        """Sorting by a name no visitor has (the owner column included) orders by id, in the direction asked."""
+        ids = self.visitor_ids(client)
+        assert len(ids) > 1
+        found = self.visitor_ids(client, sort=field, dir=direction)
+        assert found == sorted(ids, reverse=direction == "DESC")
+
+    @pytest.mark.parametrize("operator", OPERATORS)
+    @pytest.mark.parametrize("field", ["name", "account_id"])
+    def test_a_condition_on_a_field_it_lacks_matches_nothing(self, client: Client, field: str, operator: str) -> None:
+        """A condition on a name no visitor has matches no visitor, whatever the operator and value."""
+        for value in ("%", 123456, 0):
+            if operator == "like" and not isinstance(value, str):
+                continue
+            condition = {"property": field, "operator": operator, "value": value}
+            found = body(client.get(VISITORS, {"filter": json.dumps([condition])}))
+            assert found == {"data": [], "total": 0}
+
+    def test_a_condition_on_id_still_applies(self, client: Client) -> None:
+        """id is a field of every visitor: a condition on it selects as usual, beside one on a missing field."""
+        ids = self.visitor_ids(client)
+        condition = {"property": "id", "operator": "lte", "value": ids[2]}
+        assert self.visitor_ids(client, filter=json.dumps([condition])) == ids[:3]
+        missing = {"property": "name", "operator": "like", "value": "%"}
+        assert self.visitor_ids(client, filter=json.dumps([condition, missing])) == []
+
+    @pytest.mark.parametrize("name", ["Name", "1st", "a-b", "name desc", "x" * 65, ""])
+    def test_names_the_pattern_refuses(self, client: Client, name: str) -> None:
+        """A name the sort parameter's schema refuses is refused by sort (400) and by filter (Filtration error)."""
+        if name:
+            error(client.get(VISITORS, {"sort": name}), 400)
+        condition = {"property": name, "operator": "eq", "value": 1}
+        found = error(client.get(VISITORS, {"filter": json.dumps([condition])}), 400)
+        assert found["message"] == "Filtration error"
+
+    def test_lists_with_an_enum_still_refuse_other_names(self, client: Client) -> None:
+        """A name outside a sort enum is still refused by sort and filter."""
+        assert "name" not in sort_schema(CDRS)["enum"]
+        error(client.get(CDRS, {"sort": "name"}), 400)
+        condition = {"property": "name", "operator": "eq", "value": 1}
+        assert error(client.get(CDRS, {"filter": json.dumps([condition])}), 400)["message"] == "Filtration error"
 
 
 class TestVersions:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
-from voipstudio_callmeback_sandbox import SandboxConfig, Store, create_app
+from voipstudio_callmeback_sandbox import DEMO_ACCOUNT, SandboxConfig, Store, create_app
 from voipstudio_callmeback_sandbox._app import UnservableSpec
+from voipstudio_callmeback_sandbox._model import ModelError, read_model, snake_case
+from voipstudio_callmeback_sandbox._store import HAND_WRITTEN
 
 from conftest import load_spec
 
@@ -201,16 +204,21 @@ def references(sandbox: InProcessSandbox) -> list[tuple[str, str, str]]:
     ]
 
 
-def create_body(sandbox: InProcessSandbox, resource: str) -> dict[str, Any]:
-    """The smallest body a create of this resource takes: its required text fields."""
+def create_schema(sandbox: InProcessSandbox, resource: str) -> dict[str, Any]:
+    """The schema of the body of this resource's create operation."""
     operation_id = sandbox.store.model.resources[resource].operations["create"]
     for item in SPEC["paths"].values():
         for operation in item.values():
             if isinstance(operation, dict) and operation.get("operationId") == operation_id:
                 ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-                schema = SCHEMAS[ref.rsplit("/", 1)[1]]
-                return {name: f"test {name}" for name in schema.get("required", [])}
+                schema: dict[str, Any] = SCHEMAS[ref.rsplit("/", 1)[1]]
+                return schema
     raise AssertionError(operation_id)
+
+
+def create_body(sandbox: InProcessSandbox, resource: str) -> dict[str, Any]:
+    """The smallest body a create of this resource takes: its required text fields."""
+    return {name: f"test {name}" for name in create_schema(sandbox, resource).get("required", [])}
 
 
 class TestReferences:
@@ -266,6 +274,32 @@ def test_answers_hold_only_what_the_spec_declares(sandbox: InProcessSandbox, dem
 # --- a spec that changes ------------------------------------------------------------------------------
 
 
+def table_names(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def unprefix(path: str) -> None:
+    """Name a database's collection tables as the sandbox before the `r_` prefix named them."""
+    with closing(sqlite3.connect(path)) as db:
+        for name in table_names(db):
+            if name.startswith("r_"):
+                db.execute(f'ALTER TABLE "{name}" RENAME TO "{name.removeprefix("r_")}"')
+        db.commit()
+
+
+# The settings table of the sandbox before spec 1.1.0 (git d1030ed^), with a column `retired` of a field
+# no spec declares.
+OLDER_SETTINGS_TABLE = """
+CREATE TABLE settings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT NULL,
+    allowed_countries TEXT, button_id INTEGER, created_at TEXT NOT NULL, culture INTEGER NOT NULL DEFAULT 0,
+    ddi INTEGER, floating_icon INTEGER NOT NULL DEFAULT 1, name TEXT NOT NULL, position INTEGER NOT NULL DEFAULT 7,
+    privacy_policy_url TEXT, show_to_allowed_countries_only INTEGER NOT NULL DEFAULT 0, title TEXT,
+    welcome_screen_msg TEXT, max_call_rate REAL NOT NULL DEFAULT 0.15, retired TEXT
+)
+"""
+
+
 def with_new_fields() -> dict[str, Any]:
     """The spec with an optional `color` on settings (create, update, item) and `region` on call records."""
     spec = copy.deepcopy(SPEC)
@@ -297,15 +331,22 @@ class TestSpecChanges:
         finally:
             sandbox.close()
 
-    def test_an_old_database_gains_the_field(self, tmp_path: Path, clock: FakeClock) -> None:
-        """A database made under the old spec opens under the new one: the field is null in old rows, nothing lost."""
+    @pytest.mark.parametrize("layout", ["current", "unprefixed"])
+    def test_an_old_database_gains_the_field(self, tmp_path: Path, clock: FakeClock, layout: str) -> None:
+        """A database made under the old spec opens under the new one: the field is null in old rows, nothing lost.
+        So does one whose tables are named as an older sandbox named them (after the collections): they are
+        renamed, and ids deleted before are not given out again."""
         db = str(tmp_path / "old.db")
         before = InProcessSandbox(clock=clock, db=db)
         try:
             records = body(before.client().get(CDRS, {"limit": 5000}))["data"]
             setting = before.client().create_setting(name="Kept")
+            deleted = before.client().create_setting(name="Deleted")
+            assert before.client().delete(f"{SETTINGS}/{deleted['id']}").status_code == 204
         finally:
             before.close()
+        if layout == "unprefixed":
+            unprefix(db)
         after = InProcessSandbox(clock=clock, db=db, spec=with_new_fields())
         try:
             demo = after.client()
@@ -313,10 +354,65 @@ class TestSpecChanges:
             assert served == [{**record, "region": None} for record in records]
             assert body(demo.get(CDRS, {"sort": "region", "limit": 1}))["data"][0]["region"] is None
             assert body(demo.get(f"{SETTINGS}/{setting['id']}"))["data"] == {**setting, "color": None}
+            assert demo.create_setting(name="New")["id"] > deleted["id"], "ids must not be reused"
         finally:
             after.close()
-        columns = {row[1] for row in sqlite3.connect(db).execute('PRAGMA table_info("cdrs")')}
-        assert "region" in columns
+        with closing(sqlite3.connect(db)) as check:
+            columns = {row[1] for row in check.execute('PRAGMA table_info("r_cdrs")')}
+            assert "region" in columns
+            assert "cdrs" not in table_names(check)
+
+    def test_an_older_sandboxs_database_answers_as_a_fresh_one(self, tmp_path: Path, clock: FakeClock) -> None:
+        """A settings table as the sandbox before spec 1.1.0 made it (SQL defaults, NOT NULL, and here a column
+        of a field since dropped): its rows are served, and a create answers what a fresh database answers,
+        not the old column defaults."""
+        db = tmp_path / "older.db"
+        with closing(sqlite3.connect(db)) as old:
+            old.execute(OLDER_SETTINGS_TABLE)
+            for setting_id, name in ((40, "Old"), (41, "Deleted")):
+                old.execute(
+                    "INSERT INTO settings (id, account_id, created_at, name, retired) VALUES (?, ?, ?, ?, 'x')",
+                    (setting_id, DEMO_ACCOUNT.user_id, "2026-01-02 03:04:05", name),
+                )
+            old.execute("DELETE FROM settings WHERE id = 41")
+            old.commit()
+        fresh = InProcessSandbox(clock=clock)
+        after = InProcessSandbox(clock=clock, db=str(db))
+        try:
+            kept = body(after.client().get(f"{SETTINGS}/40"))["data"]
+            assert (kept["name"], kept["created_at"], kept["position"]) == ("Old", "2026-01-02 03:04:05", 7)
+            created = after.client().create_setting(name="New")
+            expected = fresh.client().create_setting(name="New")
+            assert created["id"] > 41, "ids must not be reused"
+            assert {**created, "id": None} == {**expected, "id": None}
+            updated = body(after.client().patch(f"{SETTINGS}/40", {"name": "Renamed"}))["data"]
+            assert updated == {**kept, "name": "Renamed"}
+        finally:
+            fresh.close()
+            after.close()
+        with closing(sqlite3.connect(db)) as check:
+            assert "settings" not in table_names(check)
+            columns = {row[1] for row in check.execute('PRAGMA table_info("r_settings")')}
+            assert "retired" in columns, "the column of a dropped field is kept"
+
+    def test_the_migration_is_one_transaction(self, tmp_path: Path, clock: FakeClock) -> None:
+        """A migration that fails on its last table leaves the database as it was: no table renamed."""
+        db = str(tmp_path / "broken.db")
+        InProcessSandbox(clock=clock, db=db).close()
+        unprefix(db)
+        with closing(sqlite3.connect(db)) as old:
+            last = list(read_model(SPEC, HAND_WRITTEN).resources)[-1]  # the table migrated last
+            old.execute(f'DROP TABLE "{last}"')
+            old.execute(f'CREATE TABLE "{last}" (id INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER)')
+            # A row the new table refuses.
+            old.execute(f'INSERT INTO "{last}" (account_id) VALUES (NULL)')  # noqa: S608 - a name of the spec
+            old.commit()
+            tables = table_names(old)
+        with pytest.raises(sqlite3.IntegrityError):
+            Store(db, spec=SPEC)
+        with closing(sqlite3.connect(db)) as check:
+            assert table_names(check) == tables
+            assert not [name for name in tables if name.startswith("r_")]
 
     def test_an_operation_no_handler_fits_stops_the_sandbox(self) -> None:
         """An operation no convention places is named, with every other such one, and nothing is served."""
@@ -334,3 +430,180 @@ class TestSpecChanges:
         assert "copySetting" in message
         assert "archiveSetting" in message
         assert "sandbox/voipstudio_callmeback_sandbox/_app.py" in message
+
+
+# --- creates fill in the schema's defaults ------------------------------------------------------------
+
+
+def test_a_create_answers_the_schema_defaults(sandbox: InProcessSandbox) -> None:
+    """A create with only its required fields stores and answers each create-schema `default` for the fields
+    left out, null for every other field but the moments the server records (created_at)."""
+    demo = sandbox.client()
+    defaults_seen: list[str] = []
+    for resource in sandbox.store.model.resources.values():
+        if "create" not in resource.operations:
+            continue
+        properties = create_schema(sandbox, resource.name)["properties"]
+        defaults = {name: prop["default"] for name, prop in properties.items() if "default" in prop}
+        defaults_seen += defaults
+        sent = create_body(sandbox, resource.name)
+        created = body(demo.post(f"/callmeback/{resource.name}", sent), 201)["data"]
+        for name in SCHEMAS[resource.item]["properties"]:
+            found = resource.field(name)
+            if name == "id" or name in sent or (found and found.timestamp and name not in resource.writable):
+                continue
+            assert created[name] == defaults.get(name), (resource.name, name)
+        assert body(demo.get(f"/callmeback/{resource.name}/{created['id']}"))["data"] == created
+    assert defaults_seen, "the spec should give a field of a create body a default"
+
+
+# --- untyped fields compare by value -------------------------------------------------------------------
+
+
+def with_untyped_culture() -> dict[str, Any]:
+    """The spec with settings' `culture` untyped in the request bodies too (any JSON value, stored as JSON)."""
+    spec = copy.deepcopy(SPEC)
+    for name in ("SettingCreate", "SettingUpdate"):
+        spec["components"]["schemas"][name]["properties"]["culture"] = {"description": "Any JSON value."}
+    return spec
+
+
+def test_an_untyped_field_sorts_and_filters_by_value(clock: FakeClock) -> None:
+    """Numbers held as JSON text sort as numbers (9 before 10) and compare as numbers (10 is not below 9)."""
+    sandbox = InProcessSandbox(clock=clock, spec=with_untyped_culture())
+    try:
+        assert sandbox.store.model.resources["settings"].field("culture").kind == "json"  # type: ignore[union-attr]
+        demo = sandbox.client()
+        for culture in (100, 9, 10):
+            demo.create_setting(culture=culture)
+        everything = body(demo.get(SETTINGS, {"limit": 100}))["data"]
+        cultures = [item["culture"] for item in everything]
+        assert sorted(cultures) == [0, 1, 9, 10, 100]
+        by_culture = body(demo.get(SETTINGS, {"sort": "culture", "limit": 100}))["data"]
+        assert [item["culture"] for item in by_culture] == sorted(cultures)
+        condition = [{"property": "culture", "operator": "lt", "value": 10}]
+        below = body(demo.get(SETTINGS, {"filter": json.dumps(condition)}))["data"]
+        assert sorted(item["culture"] for item in below) == [0, 1, 9]
+    finally:
+        sandbox.close()
+
+
+# --- item paths whose parameter is not `id` ---------------------------------------------------------
+
+
+def with_item_parameter(name: str) -> dict[str, Any]:
+    """The spec with the settings item path's parameter named `name` instead of `id`."""
+    spec = copy.deepcopy(SPEC)
+    paths = spec["paths"]
+    item = paths.pop(f"{SETTINGS}/{{id}}")
+    item["parameters"] = [{**PARAMETERS["SettingId"], "name": name}]
+    paths[f"{SETTINGS}/{{{name}}}"] = item
+    return spec
+
+
+def test_an_item_path_parameter_of_another_name(clock: FakeClock) -> None:
+    """`/settings/{setting_id}` serves get, update and delete like `/settings/{id}`; 403 and 404 too."""
+    sandbox = InProcessSandbox(clock=clock, spec=with_item_parameter("setting_id"))
+    try:
+        demo, other = sandbox.client(), sandbox.client(api_key_auth(SECOND_ACCOUNT))
+        created = demo.create_setting(name="Mine")
+        path = f"{SETTINGS}/{created['id']}"
+        assert body(demo.get(path))["data"] == created
+        assert body(demo.patch(path, {"name": "Renamed"}))["data"] == {**created, "name": "Renamed"}
+        error(other.get(path), 403)
+        error(other.patch(path, {"name": "Theirs"}), 403)
+        error(other.delete(path), 403)
+        error(demo.get(f"{SETTINGS}/not-a-number"), 404)
+        assert demo.delete(path).status_code == 204
+        error(demo.get(path), 404)
+    finally:
+        sandbox.close()
+
+
+@pytest.mark.parametrize("name", ["user", "body", "token_info"])
+def test_an_item_path_parameter_named_like_a_handler_argument(name: str) -> None:
+    """A path parameter named like what connexion passes the handlers besides parameters cannot be served."""
+    store = Store(":memory:", spec=with_item_parameter(name))
+    try:
+        with pytest.raises(UnservableSpec, match=f"getSetting .*{{{name}}}"):
+            create_app(SandboxConfig(db=":memory:", cdrs_per_account=1), store)
+    finally:
+        store.close()
+
+
+# --- table names -------------------------------------------------------------------------------------
+
+
+def with_collection_named(name: str) -> dict[str, Any]:
+    """The spec with the buttons served at /callmeback/<name>."""
+    spec = copy.deepcopy(SPEC)
+    spec["paths"] = {path.replace("/buttons", f"/{name}"): item for path, item in spec["paths"].items()}
+    return spec
+
+
+@pytest.mark.parametrize("name", ["accounts", "sessions", "ddis", "settings_owner"])
+def test_a_collection_named_like_a_table_of_the_sandbox(clock: FakeClock, name: str) -> None:
+    """A collection may take the name of the sandbox's own tables and indexes: both keep working."""
+    sandbox = InProcessSandbox(clock=clock, spec=with_collection_named(name))
+    try:
+        demo = sandbox.client()
+        created = body(demo.post(f"/callmeback/{name}", {"name": "Button"}), 201)["data"]
+        assert body(demo.get(f"/callmeback/{name}/{created['id']}"))["data"] == created
+        token = sandbox.login(DEMO_ACCOUNT)  # the accounts and sessions of the sandbox itself
+        by_token = sandbox.client(None, headers={"X-Auth-Token": token})
+        assert body(by_token.get(f"/callmeback/{name}/{created['id']}"))["data"] == created
+        setting = demo.create_setting(button_id=created["id"])
+        assert setting["button_id"] == created["id"]
+    finally:
+        sandbox.close()
+
+
+@pytest.mark.parametrize(
+    "names",
+    [["Name"], ["ID"], ["Id"], ["Account_ID"], ["colour", "COLOUR"]],
+    ids=["like-a-field", "like-id", "like-id-mixed", "like-the-owner", "like-each-other"],
+)
+def test_field_names_sqlite_takes_for_one_another_are_refused(names: list[str]) -> None:
+    """Field names equal but for case to another field's, to id or to the owner column stop the sandbox,
+    naming them (SQLite column names ignore case)."""
+    spec = copy.deepcopy(SPEC)
+    for name in names:
+        spec["components"]["schemas"]["Setting"]["properties"][name] = {"type": "string", "nullable": True}
+    with pytest.raises(ModelError, match=names[-1]):
+        Store(":memory:", spec=spec)
+
+
+# --- references by multi-word item names ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Button", "button"), ("CallButton", "call_button"), ("HTTPServer", "http_server"), ("Cdr2Row", "cdr2_row")],
+)
+def test_snake_case(name: str, expected: str) -> None:
+    assert snake_case(name) == expected
+
+
+def with_call_button() -> dict[str, Any]:
+    """The spec with the Button schema named CallButton and settings' `button_id` named `call_button_id`."""
+    text = json.dumps(SPEC)
+    text = text.replace('"#/components/schemas/Button"', '"#/components/schemas/CallButton"')
+    spec: dict[str, Any] = json.loads(text.replace('"button_id"', '"call_button_id"'))
+    schemas = spec["components"]["schemas"]
+    schemas["CallButton"] = schemas.pop("Button")
+    return spec
+
+
+def test_a_reference_to_a_multi_word_item(clock: FakeClock) -> None:
+    """`call_button_id` names a CallButton: it must be the id of one of the caller's own buttons."""
+    sandbox = InProcessSandbox(clock=clock, spec=with_call_button())
+    try:
+        assert sandbox.store.model.resources["settings"].references == {"call_button_id": "buttons"}
+        demo, other = sandbox.client(), sandbox.client(api_key_auth(SECOND_ACCOUNT))
+        theirs = other.create_button()["id"]
+        mine = demo.create_button()["id"]
+        found = error(demo.post(SETTINGS, {"name": "x", "call_button_id": theirs}), 400)
+        assert only_error(found)["field"] == "call_button_id"
+        assert demo.create_setting(call_button_id=mine)["call_button_id"] == mine
+    finally:
+        sandbox.close()
