@@ -64,7 +64,7 @@ class SettingCreateParams(TypedDict, total=False):
         ddi_e164 (int, 1 to 999999999999999): The phone number calls are placed from, as E.164
             digits without `+` (at most 15 digits). The service returns the number's id in `ddi`.
         max_call_rate (float, at least 0): The highest cost per minute, in the account's currency,
-            of a call the widget places.
+            of a call the widget places. Left out, the service sets 0.15.
     """
 
     button_id: int

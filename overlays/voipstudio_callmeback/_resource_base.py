@@ -133,7 +133,8 @@ def _filters(value: Any) -> list[Filter]:
 
 def body(operation: Operation, fields: Mapping[str, Any]) -> Any:
     """The request body model of operation, made from fields by their JSON names, which are checked
-    against the body's TypedDict (unknown or missing fields raise TypeError) and its minProperties."""
+    against the body's TypedDict (unknown or missing fields raise TypeError), its minProperties, and
+    each field's schema (a value of the wrong type raises TypeError, one out of bounds ValueError)."""
     if operation.body is None:
         raise TypeError(f"{operation.id} takes no request body")
     params = operation.body.params
@@ -151,6 +152,11 @@ def body(operation: Operation, fields: Mapping[str, Any]) -> Any:
     fewest = operation.body.schema.get("minProperties")
     if fewest is not None and len(fields) < fewest:
         raise ValueError(f"{operation.id} needs at least {'one field' if fewest == 1 else f'{fewest} fields'}")
+    properties = operation.body.schema.get("properties") or {}
+    for name, value in fields.items():
+        schema = properties.get(name) or {}
+        if value is not None or not schema.get("nullable"):
+            check_argument(name, schema, value)
     return operation.body.model.from_dict(dict(fields))
 
 

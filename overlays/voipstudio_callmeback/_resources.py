@@ -24,7 +24,6 @@ from voipstudio_callmeback_client.models import (
     SettingSortField,
     SortDirection,
     Visitor,
-    VisitorSortField,
     Website,
     WebsiteSortField,
 )
@@ -134,8 +133,8 @@ class Settings(SyncResource):
     def create(self, **fields: Unpack[SettingCreateParams]) -> Setting:
         """Create widget settings.
 
-        Creates a Call Me Back settings resource. Only `name` is required; the service fills in defaults for
-        the rest.
+        Creates a Call Me Back settings resource. Only `name` is required; the service fills in the rest,
+        with a field's `default` where the schema gives one.
 
         Fields (`SettingCreateParams`, by their JSON names):
             button_id (int, at least 1): The id of the button the widget shows.
@@ -154,7 +153,7 @@ class Settings(SyncResource):
             ddi_e164 (int, 1 to 999999999999999): The phone number calls are placed from, as E.164
                 digits without `+` (at most 15 digits). The service returns the number's id in `ddi`.
             max_call_rate (float, at least 0): The highest cost per minute, in the account's
-                currency, of a call the widget places.
+                currency, of a call the widget places. Left out, the service sets 0.15.
 
         POST /callmeback/settings (createSetting); returns the `Setting`.
         """
@@ -361,7 +360,7 @@ class Visitors(SyncResource):
         self,
         *,
         limit: int | None = None,
-        sort: VisitorSortField | None = None,
+        sort: str | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
     ) -> SyncPaginator[Visitor]:
@@ -376,8 +375,9 @@ class Visitors(SyncResource):
         Arguments:
             limit (1 to 5000): The number of items on a page, from 1 to 5000. When it is omitted the
                 service chooses the page size.
-            sort: The field to order the visitors by; combine with `dir`. The same fields can be
-                named in `filter`.
+            sort (1 to 64 characters): The field to order the visitors by; combine with `dir`. The
+                same fields can be named in `filter`. This document lists no visitor field but `id`, so
+                any field name is taken here; one the service does not have is rejected with 400.
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
@@ -474,8 +474,8 @@ class AsyncSettings(AsyncResource):
     async def create(self, **fields: Unpack[SettingCreateParams]) -> Setting:
         """Create widget settings.
 
-        Creates a Call Me Back settings resource. Only `name` is required; the service fills in defaults for
-        the rest.
+        Creates a Call Me Back settings resource. Only `name` is required; the service fills in the rest,
+        with a field's `default` where the schema gives one.
 
         Fields (`SettingCreateParams`, by their JSON names):
             button_id (int, at least 1): The id of the button the widget shows.
@@ -494,7 +494,7 @@ class AsyncSettings(AsyncResource):
             ddi_e164 (int, 1 to 999999999999999): The phone number calls are placed from, as E.164
                 digits without `+` (at most 15 digits). The service returns the number's id in `ddi`.
             max_call_rate (float, at least 0): The highest cost per minute, in the account's
-                currency, of a call the widget places.
+                currency, of a call the widget places. Left out, the service sets 0.15.
 
         POST /callmeback/settings (createSetting); returns the `Setting`.
         """
@@ -709,7 +709,7 @@ class AsyncVisitors(AsyncResource):
         self,
         *,
         limit: int | None = None,
-        sort: VisitorSortField | None = None,
+        sort: str | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
@@ -725,8 +725,9 @@ class AsyncVisitors(AsyncResource):
         Arguments:
             limit (1 to 5000): The number of items on a page, from 1 to 5000. When it is omitted the
                 service chooses the page size.
-            sort: The field to order the visitors by; combine with `dir`. The same fields can be
-                named in `filter`.
+            sort (1 to 64 characters): The field to order the visitors by; combine with `dir`. The
+                same fields can be named in `filter`. This document lists no visitor field but `id`, so
+                any field name is taken here; one the service does not have is rejected with 400.
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 

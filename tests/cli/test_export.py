@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import re
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import pytest
-from voipstudio_callmeback import Filter, Visitor
-from voipstudio_callmeback._cli._export import declared_columns
+from voipstudio_callmeback import APIConnectionError, Cdr, Filter, Page, Visitor
+from voipstudio_callmeback._cli._export import Export, declared_columns, export
+from voipstudio_callmeback._cli._export_command import Destination, OutUnusable
 
 from conftest import load_spec
 from sandbox.support import RunningServer
@@ -328,10 +332,73 @@ def test_a_filter_on_a_field_the_list_lacks_is_a_usage_error(
 
 
 def test_export_refused_by_the_api(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
-    """An error from the API after the file was opened leaves it empty and says how many rows it holds."""
+    """An error from the API before the first page (a session that is no longer valid) writes nothing:
+    a file that was not there is not made, one that was there keeps what it held, and the message says so."""
     path = tmp_path / "calls.csv"
     found = cli.invoke("--base-url", cli_sandbox.url, "cdrs", "export", "--out", str(path), env=BAD_TOKEN)
     assert found.exit_code == 1
     assert "401" in found.stderr
-    assert f"{path} holds 0 complete rows" in found.stderr
-    assert path.read_text(encoding="utf-8") == ""
+    assert f"nothing was written to {path}" in found.stderr
+    assert "complete rows" not in found.stderr
+    assert not path.exists()
+
+    earlier = "id,calldate\n1,2026-01-01 00:00:00\n" * 1000
+    path.write_text(earlier, encoding="utf-8")
+    for runner in (cli.invoke, cli.run):
+        again = runner("--base-url", cli_sandbox.url, "cdrs", "export", "--out", str(path), env=BAD_TOKEN)
+        assert again.exit_code == 1
+        assert "401" in again.stderr
+        assert f"nothing was written to {path}" in again.stderr
+        assert path.read_text(encoding="utf-8") == earlier
+
+    to_stdout = cli.invoke("--base-url", cli_sandbox.url, "cdrs", "export", "--out", "-", env=BAD_TOKEN)
+    assert to_stdout.exit_code == 1
+    assert to_stdout.stdout == ""
+    assert "nothing was written to standard output" in to_stdout.stderr
+
+
+def test_a_successful_export_replaces_the_file(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    """Once the data comes, --out is replaced: nothing of what it held before is left."""
+    path = tmp_path / "calls.jsonl"
+    path.write_text("not json\n" * 100_000, encoding="utf-8")
+    found = cli.invoke("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", str(path), "--no-progress")
+    assert found.exit_code == 0, found.stderr
+    assert read_jsonl(path.read_text(encoding="utf-8")) == everything(cli_sandbox, "cdrs")
+
+
+def test_the_file_is_opened_when_the_first_page_arrives(tmp_path: Path) -> None:
+    """Destination opens --out as the first page comes, before it is written: not before (a failure then
+    leaves the file as it was), and a file that cannot be opened by then is an OutUnusable, not a write error."""
+    path = tmp_path / "calls.csv"
+    path.write_text("kept\n", encoding="utf-8")
+    destination = Destination(str(path))
+    opened_before: list[bool] = []
+
+    async def pages(fail_first: bool) -> AsyncIterator[Page[Any]]:
+        if fail_first:
+            raise APIConnectionError("no answer", method="GET", url="/callmeback/cdrs")
+        opened_before.append(destination.file is not None)
+        yield Page(items=[Cdr.from_dict({"id": 1})], number=1, total=1)
+
+    async def write(fail_first: bool) -> Export:
+        arriving = destination.opened_on_arrival(pages(fail_first))
+        return await export(arriving, cast(IO[str], destination), "csv", ["id"], Export())
+
+    with pytest.raises(APIConnectionError):
+        asyncio.run(write(fail_first=True))
+    assert destination.file is None
+    assert path.read_text(encoding="utf-8") == "kept\n"
+
+    assert asyncio.run(write(fail_first=False)) == Export(rows=1, total=1)
+    destination.close()
+    assert opened_before == [False]
+    assert path.read_text(encoding="utf-8") == "id\n1\n"
+
+    gone = tmp_path / "gone" / "calls.csv"
+
+    async def first_page() -> Page[Any]:
+        return await anext(Destination(str(gone)).opened_on_arrival(pages(fail_first=False)))
+
+    with pytest.raises(OutUnusable, match=f"cannot write {re.escape(str(gone))}: No such file or directory"):
+        asyncio.run(first_page())
+    assert not gone.parent.exists()

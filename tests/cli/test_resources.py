@@ -3,6 +3,9 @@ tables, --json (compared with what the Python client reads), paging, sorting, fi
 
 from __future__ import annotations
 
+import json
+import re
+import socket
 from typing import Any
 
 import pytest
@@ -14,6 +17,14 @@ from sandbox.support import SECOND_ACCOUNT, RunningServer
 from .conftest import SANDBOX_CDRS, Cli, address, client, fields, plain, table
 
 MISSING_ID = 999_999_999
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
 
 
 def item_schema(operation_id: str) -> dict[str, Any]:
@@ -390,3 +401,77 @@ def test_exit_statuses_of_the_console_script(cli: Cli, cli_sandbox: RunningServe
     two_servers = cli.run("--sandbox", address(cli_sandbox), "--base-url", url, "settings", "list")
     assert two_servers.exit_code == 2
     assert "--sandbox and --base-url" in two_servers.stderr
+
+
+# --- lists whose sort parameter has no enum (visitors: the spec declares no field of theirs but id) ---------
+
+
+def visitors_sort() -> dict[str, Any]:
+    """The schema of the visitors' sort parameter, as the operation table holds it: a pattern, no enum."""
+    parameter = OPERATIONS["listVisitors"].parameter("sort")
+    assert parameter is not None
+    schema = dict(parameter.schema)
+    assert "enum" not in schema, schema
+    assert schema.get("pattern"), schema
+    return schema
+
+
+def test_visitors_sort_and_filter_on_any_field_name(cli: Cli, cli_sandbox: RunningServer) -> None:
+    """A field name the pattern of visitors' sort allows is taken by --sort and --filter and sent: the
+    sandbox answers with the rows (or none) the Python client gets for the same request."""
+    assert re.search(visitors_sort()["pattern"], "created_at")
+    with client(cli_sandbox) as python:
+        found = cli.invoke("--sandbox", cli_sandbox.url, "visitors", "list", "--sort", "created_at", "--json")
+        assert found.exit_code == 0, found.stderr
+        page = first_page(python.visitors.list(sort="created_at", limit=50))
+        assert found.json() == {"data": dicts(page.items), "total": page.total, "page": 1, "limit": 50}
+
+        exported = cli.invoke(
+            "--sandbox", cli_sandbox.url, "visitors", "export", "--filter", "created_at>=2026-01-01",
+            "--out", "-", "--format", "jsonl",
+        )  # fmt: skip
+        assert exported.exit_code == 0, exported.stderr
+        since = [Filter("created_at", "gte", "2026-01-01")]  # no type is known: the value is sent as text
+        expected = dicts(list(python.visitors.list(filter=since, limit=1000)))
+        assert [json.loads(line) for line in exported.stdout.splitlines()] == expected
+        assert f"standard output holds {len(expected)} complete rows of {len(expected)}" in exported.stderr
+
+        numbered = cli.invoke("--sandbox", cli_sandbox.url, "visitors", "list", "--filter", "id <= 3", "--json")
+        assert numbered.exit_code == 0, numbered.stderr
+        assert [row["id"] for row in numbered.json()["data"]] == [
+            item.to_dict()["id"] for item in first_page(python.visitors.list(filter=[Filter("id", "lte", 3)])).items
+        ]
+
+
+def test_visitor_field_names_follow_the_pattern(cli: Cli) -> None:
+    """A name the pattern refuses is a usage error before anything is sent (nothing listens at the base URL)."""
+    schema = visitors_sort()
+    too_long = "a" * (int(schema["maxLength"]) + 1)
+    base = ("--base-url", f"https://127.0.0.1:{closed_port()}/v1.1/voipstudio", "visitors")
+    token = {"VOIPSTUDIO_API_TOKEN": "t" * 40}
+    for args, message in [
+        (("list", "--sort", "Created_At"), "--sort"),
+        (("list", "--sort", too_long), "--sort"),
+        (("list", "--filter", "Created_At = 1"), "Created_At is not a field this list can filter on"),
+        (("export", "--out", "-", "--filter", f"{too_long} = 1"), "is not a field this list can filter on"),
+    ]:
+        found = cli.invoke(*base, *args, env=token)
+        assert found.exit_code == 2, (args, found.stderr)
+        assert message in found.stderr
+        assert str(schema["pattern"]) in found.stderr or str(schema["maxLength"]) in found.stderr
+    shown = cli.invoke("visitors", "list", "--help").stdout
+    assert str(schema["pattern"]) in " ".join(shown.split())
+
+
+def test_lists_with_a_sort_enum_keep_their_fields(cli: Cli, cli_sandbox: RunningServer) -> None:
+    """cdrs and settings sort and filter only on the fields their sort enums name."""
+    for args, message in [
+        (("cdrs", "list", "--sort", "nosuchfield"), "--sort"),
+        (("cdrs", "export", "--out", "-", "--filter", "nosuchfield = 1"), "use one of id, "),
+        (("settings", "list", "--filter", "nosuchfield = 1"), "use one of id, "),
+        (("websites", "list", "--sort", "nosuchfield"), "--sort"),
+    ]:
+        found = cli.invoke("--sandbox", cli_sandbox.url, *args)
+        assert found.exit_code == 2, (args, found.stderr)
+        assert message in found.stderr
+        assert found.stdout == ""

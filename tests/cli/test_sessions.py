@@ -8,6 +8,7 @@ import stat
 from typing import Any
 
 import httpx
+import pytest
 from voipstudio_callmeback import CallMeBack
 from voipstudio_callmeback_sandbox import DEMO_ACCOUNT, Account
 
@@ -315,6 +316,32 @@ def test_a_malformed_environment_token_is_refused_not_skipped(cli: Cli, cli_sand
     assert found.exit_code == 2
     assert "token must be printable ASCII" in found.stderr
     assert found.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        {"VOIPSTUDIO_USER_ID": "12\n3", "VOIPSTUDIO_API_KEY": "canary-api-key-" + "k" * 25},
+        {"VOIPSTUDIO_USER_ID": "123", "VOIPSTUDIO_API_KEY": "canary-api-key\n-with-a-newline"},
+        {"VOIPSTUDIO_API_TOKEN": "canary-token-with-a-newline\n-inside"},
+    ],
+    ids=["user-id", "api-key", "token"],
+)
+def test_whoami_with_malformed_environment_credentials(
+    cli: Cli, cli_sandbox: RunningServer, malformed: dict[str, str]
+) -> None:
+    """whoami refuses credentials a header cannot carry as every command does: the same one line, the same
+    status as `settings list`, no traceback (Cli.record checks) and no secret."""
+    cli.secrets.update(part for value in malformed.values() for part in value.split("\n") if "canary" in part)
+    listed = cli.run("--base-url", cli_sandbox.url, "settings", "list", env=malformed)
+    assert listed.exit_code == 2, listed.stderr
+    found = cli.run("--base-url", cli_sandbox.url, "whoami", env=malformed)
+    assert found.exit_code == listed.exit_code, found.stderr
+    assert found.stderr == listed.stderr
+    assert found.stderr.startswith("Error: ")
+    assert "printable ASCII" in found.stderr
+    assert len(found.stderr.strip().splitlines()) == 1
+    assert "accepted:" not in found.stdout
 
 
 def test_sandbox_ignores_the_environments_credentials(cli: Cli, cli_sandbox: RunningServer) -> None:

@@ -4,15 +4,23 @@ that a spec change is checked without restating it here."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import click
 import pytest
+from click.testing import CliRunner
+from voipstudio_callmeback._cli._commands import create_command, update_command
 from voipstudio_callmeback._cli._main import cli
-from voipstudio_callmeback._cli._output import PREFERRED_COLUMNS
-from voipstudio_callmeback._cli._spec import resources
+from voipstudio_callmeback._cli._output import PREFERRED_COLUMNS, page_footer
+from voipstudio_callmeback._cli._sessions import SessionStore
+from voipstudio_callmeback._cli._spec import Resource, resources
+from voipstudio_callmeback._cli._target import Target
 from voipstudio_callmeback._resources import OPERATION_METHODS
-from voipstudio_callmeback_client.operations import OPERATIONS
+from voipstudio_callmeback_client.operations import OPERATIONS, Operation
 
 from conftest import load_spec
 
@@ -132,3 +140,101 @@ def test_preferred_columns_are_declared_fields(resource: str) -> None:
         f"PREFERRED_COLUMNS[{resource!r}] in overlays/voipstudio_callmeback/_cli/_output.py names {unknown}, "
         f"which the spec does not declare for {resource}: remove them or pick others"
     )
+
+
+def test_the_footer_suggests_a_page_that_page_accepts() -> None:
+    """Page 1,000 of 2,600 items, one a page: the footer's `--page N` is a value the list's --page takes."""
+    footer = page_footer("cdrs", 1000, 1, 1, 2600)
+    assert "(page 1,000 of 2,600;" in footer  # counts for reading keep their separators
+    found = re.search(r"--page (\S+) for more", footer)
+    assert found is not None, footer
+    page = options(command("cdrs", "list"))["--page"]
+    assert page.type.convert(found.group(1), page, None) == 1001
+
+
+# Body fields named as the other parameters of create and update are: the output options' destinations
+# (output, as_json, columns) and option names (json, output), and the path parameter of update (id).
+CLASHING_FIELDS: dict[str, Any] = {
+    "output": {"type": "string"},
+    "as_json": {"type": "boolean"},
+    "columns": {"type": "string"},
+    "json": {"type": "string"},
+    "id": {"type": "integer", "minimum": 1},
+    "name": {"type": "string"},
+}
+
+
+class Answer:
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.fields = fields
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.fields)
+
+
+class Things:
+    """A resource of a client that answers with what it was sent, and keeps it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def create(self, **fields: Any) -> Answer:
+        self.calls.append(("create", (), fields))
+        return Answer(fields)
+
+    def update(self, *path: Any, **fields: Any) -> Answer:
+        self.calls.append(("update", path, fields))
+        return Answer(fields)
+
+
+class FakeClient:
+    def __init__(self) -> None:
+        self.things = Things()
+
+    def __enter__(self) -> FakeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def clashing(operation_id: str) -> Operation:
+    """An operation of the spec whose body has CLASHING_FIELDS instead of its own."""
+    operation = OPERATIONS[operation_id]
+    assert operation.body is not None
+    schema = {**operation.body.schema, "properties": CLASHING_FIELDS, "required": ["name"]}
+    return dataclasses.replace(operation, body=dataclasses.replace(operation.body, schema=schema))
+
+
+def test_body_fields_do_not_take_other_parameters_places(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fields named output, as_json, columns, json or id are sent as given, and --output, --json and the
+    path's ID keep working beside them."""
+    fake = FakeClient()
+    monkeypatch.setattr(Target, "client", lambda self: fake)
+    target = Target(base_url="https://api.example.com/v1.1/voipstudio", sandbox=False, store=SessionStore(tmp_path))
+    create, update = clashing("createSetting"), clashing("updateSetting")
+    resource = Resource(name="things", item=None, operations={"create": create, "update": update})
+    sent = {"output": "csv", "as_json": True, "columns": "a,b", "json": "[1]", "id": 9, "name": "N"}
+    field_args = ["--output-field", "csv", "--as-json", "--columns-field", "a,b", "--json-field", "[1]", "--id", "9"]
+
+    made = CliRunner().invoke(
+        create_command(resource, create), [*field_args, "--name", "N", "--output", "json"], obj=target
+    )
+    assert made.exit_code == 0, made.output
+    updated = CliRunner().invoke(
+        update_command(resource, update), ["7", *field_args, "--name", "N", "--json"], obj=target
+    )
+    assert updated.exit_code == 0, updated.output
+    assert fake.things.calls == [("create", (), sent), ("update", (7,), sent)]
+    assert json.loads(updated.stdout) == sent  # --json is the output option, not the as_json field
+
+    as_table = CliRunner().invoke(update_command(resource, update), ["7", "--output-field", "table"], obj=target)
+    assert as_table.exit_code == 0, as_table.output
+    assert fake.things.calls[-1] == ("update", (7,), {"output": "table"})
+    assert as_table.stdout.split() == ["output", "table"]
+
+
+@pytest.mark.parametrize("place", [place for _, place in PLACES], ids=IDS)
+def test_no_two_parameters_of_a_command_share_a_name(place: tuple[str, str]) -> None:
+    names = [param.name for param in command(*place).params]
+    assert len(names) == len(set(names)), names

@@ -3,7 +3,9 @@ and with the habits of gh and the Stripe CLI (-V, completion, whoami, confirmati
 
 from __future__ import annotations
 
+import csv
 import fcntl
+import io
 import json
 import os
 import pty
@@ -15,6 +17,8 @@ import struct
 import subprocess
 import termios
 import time
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +26,7 @@ import pytest
 
 from sandbox.support import RunningServer
 
-from .conftest import COMMAND, SANDBOX_CDRS, Cli, client, table
+from .conftest import COMMAND, SANDBOX_CDRS, Cli, client, fields, table
 
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 WIDTH = 80
@@ -119,6 +123,85 @@ def test_colour_only_without_no_color(cli_sandbox: RunningServer) -> None:
     plain = in_terminal("--sandbox", cli_sandbox.url, "settings", "list", env={"NO_COLOR": "1"})
     assert plain.status == 0
     assert "\x1b[" not in plain.text
+
+
+# Values a table must measure in terminal cells and show on one line: CJK characters and an emoji take
+# two cells each; a newline, a tab and ESC are shown escaped, as Python writes them.
+WIDE_NAME = "漢字" * 10 + " 👍"
+CONTROL_NAME = "first line\nsecond\tline \x1b[31mred"
+CONTROL_SHOWN = "first line\\nsecond\\tline \\x1b[31mred"
+
+
+def cells(text: str) -> int:
+    """The terminal cells text takes: two for an East Asian wide or full-width character, else one."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+@pytest.fixture
+def odd_settings(cli_sandbox: RunningServer) -> Iterator[list[tuple[int, str, str]]]:
+    """Settings of the demo account named with wide and control characters: (id, name, as a table shows it)."""
+    with client(cli_sandbox) as python:
+        made = [
+            (python.settings.create(name=name, position=3).id, name, shown)
+            for name, shown in ((WIDE_NAME, WIDE_NAME), (CONTROL_NAME, CONTROL_SHOWN), ("Plain", "Plain"))
+        ]
+        try:
+            yield made
+        finally:
+            for id, _, _ in made:
+                python.settings.delete(id)
+
+
+def only(made: list[tuple[int, str, str]]) -> tuple[str, ...]:
+    """--filter options that list exactly these settings (made one after another)."""
+    ids = [id for id, _, _ in made]
+    return ("--filter", f"id >= {min(ids)}", "--filter", f"id <= {max(ids)}")
+
+
+def test_wide_and_control_characters_keep_the_columns(
+    cli: Cli, cli_sandbox: RunningServer, odd_settings: list[tuple[int, str, str]]
+) -> None:
+    """Each column starts at the same terminal cell on every line, each row is one line with its control
+    characters escaped; JSON and CSV hold the values as they are."""
+    args = ("--sandbox", cli_sandbox.url, "settings", "list", *only(odd_settings))
+    found = cli.invoke(*args, "--columns", "id,name,position")
+    assert found.exit_code == 0, found.stderr
+    lines = found.stdout.splitlines()
+    assert len(lines) == 1 + len(odd_settings), lines  # the newline in a name did not break its row
+    header = lines[0]
+    for line, (id, _, shown) in zip(lines[1:], odd_settings, strict=True):
+        assert line.startswith(f"{id} ")
+        at = line.index(shown)
+        assert cells(line[:at]) == header.index("name"), line
+        after = at + len(shown)
+        position = after + len(line[after:]) - len(line[after:].lstrip(" "))
+        assert cells(line[:position]) == header.index("position"), line
+        assert line[position:] == "3"
+        assert "\x1b" not in line
+
+    item = cli.invoke("--sandbox", cli_sandbox.url, "settings", "get", str(odd_settings[1][0]))
+    assert item.exit_code == 0, item.stderr
+    assert fields(item.stdout)["name"] == CONTROL_SHOWN
+    assert "\x1b" not in item.stdout
+
+    as_json = cli.invoke(*args, "--json")
+    assert [item["name"] for item in as_json.json()["data"]] == [name for _, name, _ in odd_settings]
+    as_csv = cli.invoke(*args, "--output", "csv", "--columns", "id,name")
+    rows = list(csv.reader(io.StringIO(as_csv.stdout, newline="")))
+    assert rows == [["id", "name"], *([str(id), name] for id, name, _ in odd_settings)]
+
+
+def test_wide_characters_fit_the_terminal(cli_sandbox: RunningServer, odd_settings: list[tuple[int, str, str]]) -> None:
+    """On a 60-column terminal, a table of wide names shows the columns that fit in cells, one line a row."""
+    width = 60
+    screen = in_terminal("--sandbox", cli_sandbox.url, "settings", "list", *only(odd_settings), width=width)
+    assert screen.status == 0, screen.plain
+    lines = screen.plain.splitlines()
+    rows = lines[: 1 + len(odd_settings)]
+    assert all(cells(line) <= width for line in rows), rows
+    assert [line.split()[0] for line in rows[1:]] == [str(id) for id, _, _ in odd_settings]
+    assert CONTROL_SHOWN in rows[2]
+    assert "did not fit:" in lines[1 + len(odd_settings)]
 
 
 # --- progress where a person watches it -----------------------------------------------------------
@@ -343,6 +426,23 @@ def test_footer_points_to_more_only_when_there_is_more(cli: Cli, cli_sandbox: Ru
     assert f"(page 2 of {pages}; --page 3 for more, or --all)" in middle.stderr
     last = cli.invoke("--sandbox", cli_sandbox.url, "cdrs", "list", "--limit", "100", "--page", str(pages))
     assert last.stderr.rstrip().endswith(f"(page {pages} of {pages})")
+
+
+def test_the_suggested_next_page_is_accepted(cli: Cli, slow_sandbox: RunningServer) -> None:
+    """From page 1,000 on, the footer's `--page N` still works when typed back: no thousands separator."""
+    limit, number = 10, 1000
+    shown = cli.invoke("--sandbox", slow_sandbox.url, "cdrs", "list", "--limit", str(limit), "--page", str(number))
+    assert shown.exit_code == 0, shown.stderr
+    suggested = re.search(r"--page (\S+) for more", shown.stderr)
+    assert suggested is not None, shown.stderr
+    following = cli.invoke(
+        "--sandbox", slow_sandbox.url, "cdrs", "list", "--limit", str(limit), "--page", suggested.group(1), "--json"
+    )
+    assert following.exit_code == 0, following.stderr
+    assert following.json()["page"] == number + 1
+    with client(slow_sandbox) as python:
+        expected = [item.to_dict() for item in python.cdrs.list(limit=limit).page(number + 1).items]
+    assert following.json()["data"] == expected != []
 
 
 def test_an_interrupt_in_a_terminal(slow_sandbox: RunningServer, tmp_path: Path) -> None:

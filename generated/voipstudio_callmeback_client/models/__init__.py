@@ -22,7 +22,6 @@ from .two_factor_challenge import TwoFactorChallenge
 from .two_factor_request import TwoFactorRequest
 from .visitor import Visitor
 from .visitor_list import VisitorList
-from .visitor_sort_field import VisitorSortField
 from .website import Website
 from .website_list import WebsiteList
 from .website_sort_field import WebsiteSortField
@@ -49,7 +48,6 @@ __all__ = (
     "TwoFactorRequest",
     "Visitor",
     "VisitorList",
-    "VisitorSortField",
     "Website",
     "WebsiteList",
     "WebsiteSortField",

@@ -30,7 +30,7 @@ class SettingCreate:
         ddi_e164 (int | Unset): The phone number calls are placed from, as E.164 digits without `+` (at most 15 digits).
             The service returns the number's id in `ddi`.
         max_call_rate (float | Unset): The highest cost per minute, in the account's currency, of a call the widget
-            places.
+            places. Left out, the service sets 0.15. Default: 0.15.
     """
 
     name: str
@@ -43,7 +43,7 @@ class SettingCreate:
     welcome_screen_msg: str | Unset = UNSET
     privacy_policy_url: str | Unset = UNSET
     ddi_e164: int | Unset = UNSET
-    max_call_rate: float | Unset = UNSET
+    max_call_rate: float | Unset = 0.15
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

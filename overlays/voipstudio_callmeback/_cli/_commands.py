@@ -3,7 +3,7 @@
 `settings list|get|create|update|delete`, `buttons ...`: the groups and commands follow the
 resources module's OPERATION_METHODS; the options of `create` and `update` are the fields of
 the request bodies, with their types, bounds and descriptions; `list` takes the list
-operation's query parameters, and filters on the fields its sort enum names. Every resource
+operation's query parameters, and filters on the fields its sort parameter takes. Every resource
 that can be listed can also be exported (_export_command.py).
 """
 
@@ -29,7 +29,7 @@ from ._options import (
     period_params,
 )
 from ._output import default_columns, note, page_footer, print_item, print_rows
-from ._spec import Resource, field_options, given, help_text, param_type, path_arguments
+from ._spec import Resource, field_options, given, help_text, param_type, path_arguments, query_type
 from ._target import Target, UsageProblem, api_errors
 
 LIST_LIMIT = 50  # items a list command shows at once, unless --limit
@@ -50,7 +50,7 @@ def describe(operation: Operation) -> str:
 
 def conditions(resource: Resource, filters: tuple[str, ...], since: Any = None, until: Any = None) -> list[Any]:
     """--filter, --since and --until as the list's filter conditions."""
-    found = parse_filters(filters, resource.filterable, resource.field_schemas, resource.timestamps)
+    found = parse_filters(filters, resource.field_names, resource.field_schemas, resource.timestamps)
     moment = resource.timestamp_field
     return (period_filters(moment, since, until) if moment else []) + found
 
@@ -81,7 +81,7 @@ def list_command(resource: Resource, operation: Operation) -> click.Command:
         params.append(
             click.Option(
                 [f"--{parameter.name.replace('_', '-')}", dest],
-                type=param_type(parameter.schema) or bool,
+                type=query_type(parameter) or bool,
                 default=within(parameter.schema, LIST_LIMIT) if is_limit else None,
                 show_default=is_limit,
                 help=(
@@ -93,7 +93,7 @@ def list_command(resource: Resource, operation: Operation) -> click.Command:
         )
     filtered = operation.parameter(FILTER_PARAMETER) is not None
     if filtered:
-        params.append(filter_param(resource.filterable))
+        params.append(filter_param(resource.field_names))
         if resource.timestamp_field:
             params += period_params(resource.timestamp_field)
     params += output_params(columns=True)

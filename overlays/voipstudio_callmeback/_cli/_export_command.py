@@ -3,21 +3,27 @@
 The progress bar is drawn only where a person watches it: on standard error when that is
 a terminal, and not when the data itself goes to the same terminal (`--out -`). A reader
 of standard output that leaves (`| head`) ends the export quietly, with status 0.
+
+The --out file is created (or emptied) only when the first page has arrived, so an export
+that fails before any data (a session that expired, a server that is down) leaves a file
+that was there as it was. Whether it can be written is checked before anything is fetched,
+without touching a file that exists.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from .. import CallMeBackError
+from .. import CallMeBackError, Page
 from ._export import FORMATS, Export, Format, export
 from ._options import filter_param, period_params
 from ._output import note, stderr_console
@@ -47,6 +53,57 @@ def shows_progress(out: str, no_progress: bool) -> bool:
     if no_progress or not sys.stderr.isatty():
         return False
     return not (out == "-" and sys.stdout.isatty())
+
+
+class OutUnusable(Exception):
+    """The --out file could not be opened: a usage problem, not a failed write."""
+
+    def __init__(self, out: str, error: OSError) -> None:
+        super().__init__(f"cannot write {out}: {error.strerror or error}")
+
+
+def check_writable(out: str) -> None:
+    """OSError when --out cannot be created. A file that exists is left alone (click's Path checked that
+    it may be written): it is opened, and emptied, only once there is data for it."""
+    if out == "-" or os.path.lexists(out):
+        return
+    handle = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    os.close(handle)
+    os.unlink(out)
+
+
+class Destination:
+    """Where the rows go: --out, opened only when the first page has arrived (opened_on_arrival).
+    The writers see it as their file: they only call write()."""
+
+    def __init__(self, out: str) -> None:
+        self.out = out
+        self.file: IO[str] | None = None
+        # Standard output as it is now: while the progress bar is drawn, sys.stdout is rich's proxy to the bar.
+        self._stdout = sys.stdout
+
+    def open(self) -> IO[str]:
+        if self.file is None:
+            try:
+                self.file = self._stdout if self.out == "-" else open(self.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            except OSError as exc:  # no such folder, no permission: the --out given cannot be used
+                raise OutUnusable(self.out, exc) from None
+        return self.file
+
+    def write(self, text: str) -> int:
+        return self.open().write(text)
+
+    async def opened_on_arrival(self, pages: AsyncIterable[Page[Any]]) -> AsyncIterator[Page[Any]]:
+        """The pages, the file opened as the first one arrives (before it is written)."""
+        async for page in pages:
+            self.open()
+            yield page
+
+    def close(self) -> None:
+        if self.file is self._stdout:
+            self.file.flush()
+        elif self.file is not None:
+            self.file.close()
 
 
 def export_command(
@@ -86,7 +143,7 @@ def export_command(
             help="Pages fetched at once, ahead of the writing (1: one after another).",
         ),
         click.Option(["--no-progress"], is_flag=True, help="Show no progress bar (none is shown off a terminal)."),
-        filter_param(resource.filterable),
+        filter_param(resource.field_names),
     ]
 
     def run(
@@ -135,32 +192,42 @@ def run_export(
     def on_page(state: Export) -> None:
         bar.update(task, completed=state.rows, total=state.total)
 
-    with api_errors(target.base_url, collection=True):  # credentials and arguments, checked before the file is touched
+    try:
+        check_writable(out)
+    except OSError as exc:  # no such folder, no permission: the --out given cannot be used
+        raise UsageProblem(f"cannot write {out}: {exc.strerror or exc}") from None
+    with api_errors(target.base_url, collection=True):  # credentials and arguments, checked before anything is sent
         client = target.async_client()
         pages = getattr(client, resource.name).list(limit=limit, filter=conditions, prefetch=concurrency).pages()
+    destination = Destination(out)
 
-    async def main(file: IO[str]) -> None:
+    async def main() -> None:
         async with client:
-            await export(pages, file, chosen, resource.declared_fields, progress, on_page=on_page)
+            arriving = destination.opened_on_arrival(pages)
+            # The writers take a file; a Destination is one for them (they only write()).
+            await export(
+                arriving,
+                cast(IO[str], destination),
+                chosen,
+                resource.declared_fields,
+                progress,
+                on_page=on_page,
+            )
 
     def summary() -> str:
+        if destination.file is None:
+            return f"nothing was written to {where}"
         of = f" of {progress.total:,}" if progress.total is not None else ""
         return f"{where} holds {progress.rows:,} complete rows{of}"
 
     try:
-        file: IO[str] = sys.stdout if out == "-" else open(out, "w", encoding="utf-8", newline="")  # noqa: SIM115
-    except OSError as exc:  # no such folder, no permission: the --out given cannot be used
-        asyncio.run(client.close())
-        raise UsageProblem(f"cannot write {out}: {exc.strerror or exc}") from None
-    try:
         try:
             with bar:
-                asyncio.run(main(file))
+                asyncio.run(main())
         finally:
-            if file is not sys.stdout:
-                file.close()
-            else:
-                file.flush()
+            destination.close()
+    except OutUnusable as exc:  # opened when the first page came: the --out given cannot be used after all
+        raise UsageProblem(str(exc)) from None
     except KeyboardInterrupt:
         note(f"Interrupted: {summary()}")
         raise SystemExit(INTERRUPTED) from None

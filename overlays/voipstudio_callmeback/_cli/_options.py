@@ -14,6 +14,7 @@ import click
 from .. import Filter, format_timestamp, parse_timestamp
 from .._filters import FilterValue
 from ._output import OUTPUTS, Output
+from ._spec import field_name_problem
 
 # FIELD OP VALUE. The value may not start with an operator character: `duration>>5` and
 # `duration=<5` are typing mistakes, not comparisons with ">5" or "<5".
@@ -68,8 +69,14 @@ def chosen_columns(text: str | None, known: Sequence[str], default: list[str]) -
 # --- filters --------------------------------------------------------------------------------------
 
 
-def filter_param(fields: Sequence[str]) -> click.Option:
-    listed = f" FIELD is one of: {', '.join(fields)}." if fields else ""
+def filter_param(names: Mapping[str, Any]) -> click.Option:
+    """--filter, for a list whose field names follow `names` (the schema of its sort parameter)."""
+    if "enum" in names:
+        listed = f" FIELD is one of: {', '.join(str(value) for value in names['enum'])}."
+    elif names.get("pattern"):
+        listed = f" FIELD is the name of a field, matching {names['pattern']}."
+    else:
+        listed = ""
     return click.Option(["--filter", "filters"], multiple=True, metavar="'FIELD OP VALUE'", help=FILTER_HELP + listed)
 
 
@@ -116,9 +123,14 @@ def filter_value(text: str, schema: Mapping[str, Any], timestamp: bool) -> Filte
 
 
 def parse_filters(
-    values: Sequence[str], fields: Sequence[str], schemas: Mapping[str, Mapping[str, Any]], timestamps: Sequence[str]
+    values: Sequence[str],
+    names: Mapping[str, Any],
+    schemas: Mapping[str, Mapping[str, Any]],
+    timestamps: Sequence[str],
 ) -> list[Filter]:
-    """--filter values as Filter conditions: fields the list can filter on, values of their types."""
+    """--filter values as Filter conditions: fields the list can filter on (those the schema of its sort
+    parameter, `names`, takes: its enum, else any name its pattern allows), values of their types (a field
+    the spec does not declare has none: numbers and booleans as written, else text)."""
     filters = []
     for text in values:
         match = FILTER_PATTERN.match(text)
@@ -127,10 +139,10 @@ def parse_filters(
                 f"{text!r}: write FIELD OP VALUE, with OP one of = > >= < <= ~ (~ is SQL LIKE)", param_hint="--filter"
             )
         field, operator, raw = match.groups()
-        if fields and field not in fields:
+        problem = field_name_problem(names, field)
+        if problem is not None:
             raise click.BadParameter(
-                f"{text!r}: {field} is not a field this list can filter on; use one of {', '.join(fields)}",
-                param_hint="--filter",
+                f"{text!r}: {field} is not a field this list can filter on; {problem}", param_hint="--filter"
             )
         try:
             value = filter_value(raw, schemas.get(field, {}), field in timestamps)

@@ -3,7 +3,10 @@
 Data goes to standard output, messages to standard error. A table on a terminal shows
 the columns that fit its width, whole (a timestamp, an id or a number is never cut), and
 says on standard error which columns it left out; piped or redirected, it shows every
-column chosen. Colour (bold headers) only on a terminal, never with NO_COLOR set.
+column chosen. Widths are counted in terminal cells (a CJK character or an emoji takes two),
+and a control character in a value (a newline, ESC) is shown escaped, `\n`, so that a row
+stays one line and the terminal acts on nothing the service sent; JSON and CSV are the
+values as they are. Colour (bold headers) only on a terminal, never with NO_COLOR set.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ import json
 import os
 import shutil
 import sys
+import unicodedata
 from collections.abc import Sequence
 from typing import IO, Any, Literal
 
 import click
+from rich.cells import cell_len
 from rich.console import Console
 
 from ._export import cell
@@ -24,6 +29,9 @@ from ._export import cell
 Output = Literal["table", "json", "csv"]
 OUTPUTS: tuple[Output, ...] = ("table", "json", "csv")
 GAP = "  "
+# What a table cell shows escaped: control characters (a newline, a tab, ESC...) and the line and
+# paragraph separators, which a terminal acts on or breaks the line at instead of showing.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 
 
 def stderr_console() -> Console:
@@ -41,14 +49,31 @@ def colour(stream: IO[str]) -> bool:
 
 
 def plain(value: Any) -> str:
-    """A value as a table cell: empty for null, true/false, JSON for arrays and objects."""
+    """A value as a table cell: empty for null, true/false, JSON for arrays and objects; control
+    characters escaped (visible())."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+        return visible(json.dumps(value, ensure_ascii=False))
+    return visible(str(value))
+
+
+def visible(text: str) -> str:
+    """text with each control character written as Python writes it in a string: a newline as `\\n`,
+    ESC as `\\x1b`, U+2028 as `\\u2028`."""
+    if text.isprintable():  # most values: nothing to look at character by character
+        return text
+    return "".join(
+        char.encode("unicode_escape").decode("ascii") if unicodedata.category(char) in _ESCAPED_CATEGORIES else char
+        for char in text
+    )
+
+
+def padded(text: str, width: int) -> str:
+    """text followed by spaces up to `width` terminal cells."""
+    return text + " " * (width - cell_len(text))
 
 
 def print_json(value: Any) -> None:
@@ -64,13 +89,13 @@ def terminal_width() -> int | None:
 
 def fitting(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int | None) -> list[int]:
     """The indices of the columns to show: all of them, or as many as fit `width` from the left (one at least)."""
-    widths = [max([len(name), *(len(row[index]) for row in rows)]) for index, name in enumerate(columns)]
+    widths = [max([cell_len(name), *(cell_len(row[index]) for row in rows)]) for index, name in enumerate(columns)]
     if width is None:
         return list(range(len(columns)))
     chosen: list[int] = []
     used = 0
     for index, size in enumerate(widths):
-        needed = size + (len(GAP) if chosen else 0)
+        needed = size + (cell_len(GAP) if chosen else 0)
         if chosen and used + needed > width:
             break
         chosen.append(index)
@@ -82,10 +107,10 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[s
     """Rows under a header, columns two spaces apart, cut to the terminal by columns, never inside one.
     Returns the names of the columns left out."""
     shown = fitting(columns, rows, terminal_width())
-    widths = [max([len(columns[index]), *(len(row[index]) for row in rows)]) for index in shown]
+    widths = [max([cell_len(columns[index]), *(cell_len(row[index]) for row in rows)]) for index in shown]
 
     def line(cells: Sequence[str]) -> str:
-        return GAP.join(cells[index].ljust(width) for index, width in zip(shown, widths, strict=True)).rstrip()
+        return GAP.join(padded(cells[index], width) for index, width in zip(shown, widths, strict=True)).rstrip()
 
     header = line(columns)
     click.echo(click.style(header, bold=True) if colour(sys.stdout) else header)
@@ -109,9 +134,9 @@ def print_item(item: Any, output: Output) -> None:
     elif output == "csv":
         print_csv(list(fields), [list(fields.values())])
     else:
-        width = max((len(name) for name in fields), default=0)
+        width = max((cell_len(visible(name)) for name in fields), default=0)
         for name, value in fields.items():
-            label = name.ljust(width)
+            label = padded(visible(name), width)
             click.echo(f"{click.style(label, bold=True) if colour(sys.stdout) else label}{GAP}{plain(value)}")
 
 
@@ -160,4 +185,5 @@ def page_footer(resource: str, number: int, limit: int, shown: int, total: int) 
         return f"{resource}: none"
     first = (number - 1) * limit + 1
     where = f"{resource}: {first:,} to {first + shown - 1:,} of {total:,} (page {number:,} of {pages:,}"
-    return f"{where}; --page {number + 1:,} for more, or --all)" if number < pages else f"{where})"
+    # The option's value as --page takes it (no thousands separator), unlike the counts for reading.
+    return f"{where}; --page {number + 1} for more, or --all)" if number < pages else f"{where})"

@@ -82,11 +82,16 @@ def whoami(target: Target, /) -> None:
     request made with them is accepted.
     """
     click.echo(f"base URL:    {target.base_url}")
-    click.echo(f"credentials: {target.source()}")
+    # Credentials the client refuses (a newline in VOIPSTUDIO_USER_ID...) are a usage error, as in every command.
+    with api_errors(target.base_url):
+        source = target.source()
+    click.echo(f"credentials: {source}")
     listable = next((resource for resource in resources() if "list" in resource.operations), None)
     if listable is None:  # pragma: no cover - the spec has lists
         return
-    with target.client() as client:
+    with api_errors(target.base_url):
+        made = target.client()
+    with made as client:
         try:
             getattr(client, listable.name).list(limit=1).page(1)
         except AuthenticationError:

@@ -23,6 +23,8 @@ from .._resources import OPERATION_METHODS, RESOURCE_ITEMS
 
 # The resource methods that have a command of the same name, in the order help lists them.
 METHODS = ("list", "get", "create", "update", "delete")
+# The list parameter that names the field to sort on; the same fields are those a filter can name.
+SORT_PARAMETER = "sort"
 # Options the commands have of their own; a field of the same name gets `--<name>-field`.
 RESERVED_OPTIONS = frozenset({"json", "help", "h", "output", "o", "columns", "yes", "y"})
 # A moment every timestamp pattern of the service accepts: a field whose pattern takes it is a timestamp.
@@ -73,11 +75,13 @@ class Resource:
         return dict(self.item_schema.get("properties") or {})
 
     @property
-    def filterable(self) -> list[str]:
-        """The fields the list can be sorted and filtered on: its sort parameter's enum (the spec's one place)."""
+    def field_names(self) -> Mapping[str, Any]:
+        """The schema of the names of the fields the list can be sorted and filtered on: its sort
+        parameter's (the spec's one place for both). Its enum names them; without one, any name its
+        pattern and length allow is taken (field_name_problem); {} when the list has no sort parameter."""
         operation = self.operations.get("list")
-        sort = operation.parameter("sort") if operation is not None else None
-        return [] if sort is None else [str(value) for value in sort.schema.get("enum") or []]
+        sort = operation.parameter(SORT_PARAMETER) if operation is not None else None
+        return {} if sort is None else sort.schema
 
     @property
     def timestamps(self) -> list[str]:
@@ -162,6 +166,44 @@ def param_type(schema: Mapping[str, Any]) -> Any:
     return JsonValue()
 
 
+def field_name_problem(schema: Mapping[str, Any], name: str) -> str | None:
+    """Why `name` is not a field the schema of a list's sort parameter takes (its enum, else its
+    pattern and length), in words that say what would be; None when it is one."""
+    if "enum" in schema:
+        known = [str(value) for value in schema["enum"]]
+        return None if name in known else f"use one of {', '.join(known)}"
+    pattern = schema.get("pattern")
+    if pattern and re.search(str(pattern), name) is None:
+        return f"a field name matches {pattern}"
+    short, long = schema.get("minLength"), schema.get("maxLength")
+    if (short is not None and len(name) < short) or (long is not None and len(name) > long):
+        return f"a field name is {length_text(schema)}"
+    return None
+
+
+class FieldName(click.ParamType[str, Any]):
+    """The name of a field to sort on, for a list whose sort parameter has no enum: any name its schema allows."""
+
+    name = "field"
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.schema = schema
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        problem = field_name_problem(self.schema, text)
+        if problem is not None:
+            self.fail(f"{text!r} is not a field name: {problem}", param, ctx)
+        return text
+
+
+def query_type(parameter: Parameter) -> Any:
+    """The click type of a list's query parameter: the sort parameter without an enum takes a field name."""
+    if parameter.name == SORT_PARAMETER and "enum" not in parameter.schema and parameter.schema.get("type") == "string":
+        return FieldName(parameter.schema)
+    return param_type(parameter.schema)
+
+
 def help_text(description: str, schema: Mapping[str, Any]) -> str:
     words = description.strip()
     limits = length_text(schema) if schema.get("type") == "string" else ""
@@ -185,7 +227,8 @@ def option_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class FieldOption:
-    """A request body field as a command option: `dest` is the option's parameter name."""
+    """A request body field as a command option: `dest` is the option's parameter name, `field_<name>`,
+    which no other parameter of a command has (--output's `output`, the path's `id`...)."""
 
     name: str
     dest: str
@@ -200,7 +243,8 @@ def field_options(operation: Operation, *, required_ones: bool) -> list[FieldOpt
     required = set(schema.get("required", [])) if required_ones else set()
     options = []
     for index, (name, field) in enumerate((schema.get("properties") or {}).items()):
-        dest = name if name.isidentifier() else f"field_{index}"
+        # A name that is no identifier gets its place; identifiers never start with a digit, so the two never meet.
+        dest = f"field_{name}" if name.isidentifier() else f"field_{index}"
         kind = param_type(field)
         described = help_text(field.get("description", ""), field)
         if kind is None:

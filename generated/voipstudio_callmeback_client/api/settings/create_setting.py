@@ -78,8 +78,8 @@ def sync_detailed(
 ) -> Response[ErrorResponse | SettingResponse]:
     """Create widget settings
 
-     Creates a Call Me Back settings resource. Only `name` is required; the service fills in defaults for
-    the rest.
+     Creates a Call Me Back settings resource. Only `name` is required; the service fills in the rest,
+    with a field's `default` where the schema gives one.
 
     Args:
         body (SettingCreate): The fields of new Call Me Back settings. Only `name` is required.
@@ -110,8 +110,8 @@ def sync(
 ) -> ErrorResponse | SettingResponse | None:
     """Create widget settings
 
-     Creates a Call Me Back settings resource. Only `name` is required; the service fills in defaults for
-    the rest.
+     Creates a Call Me Back settings resource. Only `name` is required; the service fills in the rest,
+    with a field's `default` where the schema gives one.
 
     Args:
         body (SettingCreate): The fields of new Call Me Back settings. Only `name` is required.
@@ -137,8 +137,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | SettingResponse]:
     """Create widget settings
 
-     Creates a Call Me Back settings resource. Only `name` is required; the service fills in defaults for
-    the rest.
+     Creates a Call Me Back settings resource. Only `name` is required; the service fills in the rest,
+    with a field's `default` where the schema gives one.
 
     Args:
         body (SettingCreate): The fields of new Call Me Back settings. Only `name` is required.
@@ -167,8 +167,8 @@ async def asyncio(
 ) -> ErrorResponse | SettingResponse | None:
     """Create widget settings
 
-     Creates a Call Me Back settings resource. Only `name` is required; the service fills in defaults for
-    the rest.
+     Creates a Call Me Back settings resource. Only `name` is required; the service fills in the rest,
+    with a field's `default` where the schema gives one.
 
     Args:
         body (SettingCreate): The fields of new Call Me Back settings. Only `name` is required.

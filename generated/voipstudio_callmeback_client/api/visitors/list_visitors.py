@@ -9,7 +9,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_response import ErrorResponse
 from ...models.sort_direction import SortDirection
 from ...models.visitor_list import VisitorList
-from ...models.visitor_sort_field import VisitorSortField
 from ...types import UNSET, Response, Unset
 
 
@@ -17,7 +16,7 @@ def _get_kwargs(
     *,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: VisitorSortField | Unset = UNSET,
+    sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -28,11 +27,7 @@ def _get_kwargs(
 
     params["limit"] = limit
 
-    json_sort: str | Unset = UNSET
-    if not isinstance(sort, Unset):
-        json_sort = sort
-
-    params["sort"] = json_sort
+    params["sort"] = sort
 
     json_dir_: str | Unset = UNSET
     if not isinstance(dir_, Unset):
@@ -93,7 +88,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: VisitorSortField | Unset = UNSET,
+    sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> Response[ErrorResponse | VisitorList]:
@@ -105,7 +100,7 @@ def sync_detailed(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (VisitorSortField | Unset): A field the visitors can be sorted and filtered on.
+        sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 
@@ -137,7 +132,7 @@ def sync(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: VisitorSortField | Unset = UNSET,
+    sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> ErrorResponse | VisitorList | None:
@@ -149,7 +144,7 @@ def sync(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (VisitorSortField | Unset): A field the visitors can be sorted and filtered on.
+        sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 
@@ -176,7 +171,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: VisitorSortField | Unset = UNSET,
+    sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> Response[ErrorResponse | VisitorList]:
@@ -188,7 +183,7 @@ async def asyncio_detailed(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (VisitorSortField | Unset): A field the visitors can be sorted and filtered on.
+        sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 
@@ -218,7 +213,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     page: int | Unset = UNSET,
     limit: int | Unset = UNSET,
-    sort: VisitorSortField | Unset = UNSET,
+    sort: str | Unset = UNSET,
     dir_: SortDirection | Unset = UNSET,
     filter_: str | Unset = UNSET,
 ) -> ErrorResponse | VisitorList | None:
@@ -230,7 +225,7 @@ async def asyncio(
     Args:
         page (int | Unset):
         limit (int | Unset):
-        sort (VisitorSortField | Unset): A field the visitors can be sorted and filtered on.
+        sort (str | Unset):
         dir_ (SortDirection | Unset): `ASC` for ascending order, `DESC` for descending order.
         filter_ (str | Unset):
 
