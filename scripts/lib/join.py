@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "voipstudio_callmeback_client"
 JOIN_TEMPLATES = "join"  # under templates/
 # The modules of the join, each rendered from templates/join/<name>.jinja.
-MODULES = ("operations.py", "params.py", "resources.py")
+MODULES = ("operations.py", "params.py", "resources.py", "decoders.py")
 EXEMPT = ROOT / "overlays" / "exempt-operations.toml"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Keys of a schema that describe examples, not values: left out of the copies in operations.py.
@@ -541,6 +541,160 @@ def build_join(document: dict[str, Any], generator_data: Any, exempt: dict[str, 
     )
 
 
+# --- decoders of answers ------------------------------------------------------------------
+
+# The msgspec type of a value the generated from_dict() keeps as it arrives, by the generator's
+# property class. A number keeps its JSON type (from_dict keeps 5 as 5, not 5.0).
+DECODED_SCALARS = {
+    "IntProperty": "int",
+    "FloatProperty": "int | float",
+    "StringProperty": "str",
+    "BooleanProperty": "bool",
+    "AnyProperty": "Any",
+    "NoneProperty": "None",
+}
+
+
+@dataclass
+class DecodedField:
+    """A field of an answer's model, as its msgspec struct declares it."""
+
+    name: str  # the attrs attribute, and the struct's field
+    json_name: str
+    annotation: str  # its msgspec type, as code
+    required: bool
+    value: str  # the code that turns the struct's `value.<name>` into the model's value
+
+
+@dataclass
+class DecoderInfo:
+    """How an answer's model is read: msgspec decodes the JSON into `struct`, which becomes the model."""
+
+    model: str
+    module: str  # the model's module (snake case)
+    fields: list[DecodedField]
+
+    @property
+    def struct(self) -> str:
+        return f"_{self.model}"
+
+    @property
+    def flat(self) -> bool:
+        """Whether every field passes as it is decoded: the model is then made from the struct's values in one call."""
+        return all(field.value == f"value.{field.name}" for field in self.fields)
+
+    @property
+    def rename(self) -> dict[str, str]:
+        return {field.name: field.json_name for field in self.fields if field.name != field.json_name}
+
+    def construct(self, source: str) -> str:
+        """The code that makes the model from the struct `source`."""
+        return f"{self.model}(*_astuple({source}))" if self.flat else f"_build_{self.module}({source})"
+
+
+@dataclass
+class Decoders:
+    decoders: list[DecoderInfo]  # nested models before the models that hold them
+    answers: list[DecoderInfo]  # the models operations answer with, which DECODERS maps
+    slow: dict[str, str]  # an answer's model -> why it has no decoder (it is read by from_dict alone)
+
+
+def init_order(model: Any) -> list[Any]:
+    """A model's properties in the order of its attrs fields, which is its constructor's (templates/model.py.jinja)."""
+    properties = [*model.required_properties, *model.optional_properties]
+    first = [p for p in properties if p.default is None and p.required]
+    return first + [p for p in properties if not (p.default is None and p.required)]
+
+
+class _Planner:
+    """Works out the decoder of each model, or why it cannot have one."""
+
+    def __init__(self, generator_data: Any) -> None:
+        self.models = {str(model.class_info.name): model for model in generator_data.models}
+        self.plans: dict[str, DecoderInfo | str] = {}
+        self.order: list[DecoderInfo] = []
+        self.visiting: set[str] = set()
+
+    def plan(self, name: str) -> DecoderInfo | str:
+        if name in self.plans:
+            return self.plans[name]
+        if name in self.visiting:
+            return f"{name} holds itself"
+        model = self.models.get(name)
+        if model is None:
+            return f"{name} is not a model"
+        self.visiting.add(name)
+        fields: list[DecodedField] = []
+        found: DecoderInfo | str | None = None
+        for prop in init_order(model):
+            attribute, json_name = str(prop.python_name), text(prop.name)
+            decoded = self.decoded(prop, f"value.{attribute}", 0)
+            if isinstance(decoded, str):
+                found = f"{name}.{attribute}: {decoded}"
+                break
+            annotation, value = decoded
+            if not prop.required and value != f"value.{attribute}":
+                value = f"UNSET if value.{attribute} is UNSET else {value}"
+            fields.append(DecodedField(attribute, json_name, annotation, bool(prop.required), value))
+        self.visiting.discard(name)
+        if found is None:
+            found = DecoderInfo(model=name, module=str(model.class_info.module_name), fields=fields)
+            self.order.append(found)
+        self.plans[name] = found
+        return found
+
+    def decoded(self, prop: Any, source: str, depth: int) -> tuple[str, str] | str:
+        """(the msgspec type, the code that makes the model's value from `source`), or why there is none."""
+        kind = type(prop).__name__
+        if kind in DECODED_SCALARS:
+            return DECODED_SCALARS[kind], source
+        if kind == "ModelProperty":
+            inner = self.plan(str(prop.class_info.name))
+            return inner if isinstance(inner, str) else (inner.struct, inner.construct(source))
+        if kind == "ListProperty":
+            item = f"item{depth or ''}"
+            decoded = self.decoded(prop.inner_property, item, depth + 1)
+            if isinstance(decoded, str):
+                return decoded
+            annotation, value = decoded
+            return f"list[{annotation}]", source if value == item else f"[{value} for {item} in {source}]"
+        if kind == "UnionProperty":
+            parts = [self.decoded(inner, source, depth) for inner in prop.inner_properties]
+            reasons = [part for part in parts if isinstance(part, str)]
+            if reasons:
+                return reasons[0]
+            pairs = [part for part in parts if not isinstance(part, str)]
+            converted = [value for annotation, value in pairs if value != source]
+            others = [annotation for annotation, value in pairs if value == source and annotation != "None"]
+            if converted and (len(converted) > 1 or others):
+                return "a union of a model or list with other types"
+            annotations = list(dict.fromkeys(annotation for annotation, _ in pairs))
+            annotation = "Any" if "Any" in annotations else " | ".join(annotations)
+            return annotation, f"None if {source} is None else {converted[0]}" if converted else source
+        return f"{kind} values are read by from_dict alone"
+
+
+def build_decoders(join: Join, generator_data: Any) -> Decoders:
+    """The decoder of every model an operation answers with (success statuses), and of the models they hold."""
+    planner = _Planner(generator_data)
+    answered = sorted(
+        {
+            response.model
+            for operation in join.operations
+            for response in operation.responses
+            if 200 <= response.status < 300 and response.model is not None
+        }
+    )
+    answers, slow = [], {}
+    for name in answered:
+        found = planner.plan(name)
+        if isinstance(found, str):
+            slow[name] = found
+        else:
+            answers.append(found)
+    return Decoders(decoders=planner.order, answers=answers, slow=slow)
+
+
 def docstring_text(value: str) -> str:
     """Text safe inside a triple-quoted docstring."""
     return value.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
@@ -559,11 +713,11 @@ def entry(name: str, details: str, description: str, column: int, offset: int = 
     return ("\n" + " " * (column + 4)).join(lines)
 
 
-def render(env: Any, join: Join) -> dict[str, str]:
-    """Template name -> rendered text, for the three modules of the join."""
+def render(env: Any, join: Join, decoders: Decoders) -> dict[str, str]:
+    """Template name -> rendered text, for the modules of the join."""
     env = env.overlay()
     env.filters["doc"] = docstring_text
     env.globals["entry"] = entry
     env.filters["pyrepr"] = repr
-    context = {"join": join, "package": PACKAGE}
+    context = {"join": join, "decoders": decoders, "package": PACKAGE}
     return {name: env.get_template(f"{JOIN_TEMPLATES}/{name}.jinja").render(**context) for name in MODULES}

@@ -165,7 +165,8 @@ def render_join(spec: Path, document: dict[str, Any]) -> dict[str, str]:
         raise RegenerateError(f"openapi-python-client cannot read {spec.name}: {generator_data.header}")
     project = Project(openapi=generator_data, config=config, custom_template_path=TEMPLATES)
     try:
-        return join.render(project.env, join.build_join(document, generator_data, join.read_exempt()))
+        joined = join.build_join(document, generator_data, join.read_exempt())
+        return join.render(project.env, joined, join.build_decoders(joined, generator_data))
     except join.JoinError as exc:
         raise RegenerateError(str(exc)) from exc
 
@@ -198,6 +199,7 @@ def build(spec: Path, document: dict[str, Any], destination: Path, resources: Pa
     rendered = render_join(spec, document)
     (package_dir / "operations.py").write_text(rendered["operations.py"], encoding="utf-8")
     (package_dir / "params.py").write_text(rendered["params.py"], encoding="utf-8")
+    (package_dir / "decoders.py").write_text(rendered["decoders.py"], encoding="utf-8")
     resources.parent.mkdir(parents=True, exist_ok=True)
     resources.write_text(rendered["resources.py"], encoding="utf-8")
     header = HEADER.format(tools=tools)
