@@ -24,7 +24,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .. import CallMeBackError, Page
-from ._export import FORMATS, Export, Format, export
+from ._export import FORMATS, Export, Format, export, resource_pages
 from ._options import filter_param, period_params
 from ._output import note, stderr_console
 from ._spec import Resource, param_type
@@ -198,7 +198,8 @@ def run_export(
         raise UsageProblem(f"cannot write {out}: {exc.strerror or exc}") from None
     with api_errors(target.base_url, collection=True):  # credentials and arguments, checked before anything is sent
         client = target.async_client()
-        pages = getattr(client, resource.name).list(limit=limit, filter=conditions, prefetch=concurrency).pages()
+        query = {"limit": limit, "filter": conditions}
+        pages, special = resource_pages(client, resource, chosen, query, prefetch=concurrency)
     destination = Destination(out)
 
     async def main() -> None:
@@ -212,6 +213,7 @@ def run_export(
                 resource.declared_fields,
                 progress,
                 on_page=on_page,
+                special=special,
             )
 
     def summary() -> str:
