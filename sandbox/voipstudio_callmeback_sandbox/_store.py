@@ -55,6 +55,13 @@ OWNER = "account_id"
 # The tables of the sandbox itself (ACCOUNTS_SCHEMA), which an older sandbox's collections never took.
 SANDBOX_TABLES = frozenset({"accounts", "sessions", "nonces", "ddis"})
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# The column that holds each item's JSON as answers give it, kept by triggers; the ":" keeps it
+# apart from every field (IDENTIFIER allows none). The table of each resource table's version,
+# raised by triggers on every write, which the caches of totals and page boundaries go by.
+ITEM_JSON = "item:json"
+VERSIONS = "sandbox:versions"
+CACHED_QUERIES = 256  # totals and page boundaries remembered, at most
+MMAP_BYTES = 1 << 30
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "string": "TEXT", "json": "TEXT"}
 
 
@@ -120,6 +127,7 @@ CREATE TABLE IF NOT EXISTS ddis (
     id INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT NULL, e164 INTEGER NOT NULL,
     UNIQUE (account_id, e164)
 );
+CREATE TABLE IF NOT EXISTS "sandbox:versions" (name TEXT PRIMARY KEY, version INTEGER NOT NULL);
 """
 
 
@@ -180,10 +188,25 @@ class Table:
 
     def __init__(self, resource: Resource) -> None:
         self.resource = resource
-        self.name = quoted(table_name(resource.name))
+        self.bare_name = table_name(resource.name)
+        self.name = quoted(self.bare_name)
         members = ", ".join(["'id', id", *(f"'{found.name}', {json_value_sql(found)}" for found in resource.fields)])
         self.item_json = f"json_object({members})"
         self.kinds = {found.name: found.kind for found in resource.fields}
+
+    def triggers(self) -> dict[str, str]:
+        """Trigger name -> its SQL: on every write the table's version goes up, and an inserted or changed
+        row gets its JSON (ITEM_JSON) written again from its columns."""
+        name, table = self.bare_name, self.name
+        bump = f"UPDATE {quoted(VERSIONS)} SET version = version + 1 WHERE name = '{name}';"  # noqa: S608 - checked names
+        rewrite = f"UPDATE {table} SET {quoted(ITEM_JSON)} = {self.item_json} WHERE id = NEW.id;"  # noqa: S608 - checked names
+        columns = ", ".join(quoted(found.name) for found in self.resource.fields) or "id"
+        found = {
+            f"{name}:insert": f"AFTER INSERT ON {table} BEGIN {rewrite} {bump} END",
+            f"{name}:update": f"AFTER UPDATE OF {columns} ON {table} BEGIN {rewrite} {bump} END",
+            f"{name}:delete": f"AFTER DELETE ON {table} BEGIN {bump} END",
+        }
+        return {trigger: f"CREATE TRIGGER {quoted(trigger)} {body}" for trigger, body in found.items()}
 
     def stored(self, name: str, value: Any) -> Any:
         """A value as its column holds it."""
@@ -266,6 +289,9 @@ class Store:
         self._check_model()
         self.tables = {name: Table(resource) for name, resource in self.model.resources.items()}
         self._lock = threading.RLock()
+        # (table, its version, the query) -> total; and -> {page: the id the page starts after}.
+        self._totals: dict[tuple[Any, ...], int] = {}
+        self._boundaries: dict[tuple[Any, ...], dict[int, int]] = {}
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         try:
@@ -278,13 +304,15 @@ class Store:
         """Set the connection up and bring the database to the spec's shape, in one transaction."""
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
+            # Pages are read through a memory map rather than a read() per database page.
+            self._db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         self._db.execute("PRAGMA foreign_keys=ON")
         with self.transaction() as db:
             for statement in ACCOUNTS_SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
-            for resource in self.model.resources.values():
-                self._migrate(db, resource)
+            for table in self.tables.values():
+                self._migrate(db, table)
 
     def _check_model(self) -> None:
         """Refuse what cannot be stored: names SQL could misread or takes for one another, fields written nowhere."""
@@ -309,9 +337,11 @@ class Store:
                 )
 
     @staticmethod
-    def _migrate(db: sqlite3.Connection, resource: Resource) -> None:
+    def _migrate(db: sqlite3.Connection, found_table: Table) -> None:
         """Create the resource's table (from an older sandbox's, if there is one), or add the columns of fields
-        it lacks (null in existing rows); then its indexes."""
+        it lacks (null in existing rows); then its indexes, and the triggers that keep each row's JSON and
+        the table's version (with every row's JSON written again when they change)."""
+        resource = found_table.resource
         name = table_name(resource.name)
         table = quoted(name)
         if not table_columns(db, name) and is_old_table(db, resource.name):
@@ -327,6 +357,22 @@ class Store:
             if found.timestamp:  # the usual sort and period filter of a collection
                 index = quoted(f"{name}:owner:{found.name}")
                 db.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table} ({OWNER}, {quoted(found.name)})")
+        if ITEM_JSON not in table_columns(db, name):
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {quoted(ITEM_JSON)} TEXT")
+        db.execute(f"INSERT OR IGNORE INTO {quoted(VERSIONS)} (name, version) VALUES (?, 0)", (name,))  # noqa: S608 - checked names
+        wanted = found_table.triggers()
+        current = {
+            row["name"]: row["sql"]
+            for row in db.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (name,)
+            )
+        }
+        if current != wanted:
+            for trigger in current:
+                db.execute(f"DROP TRIGGER {quoted(trigger)}")
+            for sql in wanted.values():
+                db.execute(sql)
+            db.execute(f"UPDATE {table} SET {quoted(ITEM_JSON)} = {found_table.item_json}")  # noqa: S608 - checked names
 
     def snapshot(self) -> sqlite3.Connection:
         """A copy of the whole database, in memory, to restore() later (tests start each run from it)."""
@@ -486,19 +532,53 @@ class Store:
         size = limit or DEFAULT_PAGE_SIZE
         clause = " AND ".join(where)
         with self._lock:
-            total = self._db.execute(f"SELECT COUNT(*) FROM {table.name} WHERE {clause}", values).fetchone()[0]  # noqa: S608
-            items = self._db.execute(
-                f"SELECT json_group_array({table.item_json}) FROM (SELECT * FROM {table.name} "  # noqa: S608 - checked names
-                f"WHERE {clause} ORDER BY {order_column} {order}, id {order} LIMIT ? OFFSET ?)",
-                [*values, size, (page - 1) * size],
+            version = self._db.execute(
+                f"SELECT version FROM {quoted(VERSIONS)} WHERE name = ?",  # noqa: S608 - a constant name
+                (table.bare_name,),
             ).fetchone()[0]
-        return Page(items.encode(), int(total))
+            query = (table.bare_name, version, clause, *values)
+            total = self._totals.get(query)
+            if total is None:
+                total = self._db.execute(f"SELECT COUNT(*) FROM {table.name} WHERE {clause}", values).fetchone()[0]  # noqa: S608
+                self._remember(self._totals, query, int(total))
+            # A page in id order starts after the last id of the page before, when that page was read
+            # at this version: no OFFSET to step through (an export reads pages in order).
+            keyset = order_column == "id"
+            boundaries = self._boundaries.get((*query, order, size), {}) if keyset else {}
+            after = boundaries.get(page)
+            ordered = f"ORDER BY {order_column} {order}, id {order}"
+            if after is not None:
+                where_page, arguments = f"{clause} AND id {'>' if order == 'ASC' else '<'} ?", [*values, after, size]
+                chosen = f"{where_page} {ordered} LIMIT ?"
+            elif page == 1:
+                chosen, arguments = f"{clause} {ordered} LIMIT ?", [*values, size]
+            else:  # the ids of the page first, stepping through the index only, then their rows
+                arguments = [*values, size, (page - 1) * size]
+                chosen = f"id IN (SELECT id FROM {table.name} WHERE {clause} {ordered} LIMIT ? OFFSET ?) {ordered}"  # noqa: S608 - checked names
+            json_of = quoted(ITEM_JSON)
+            items, first, last, count = self._db.execute(
+                "SELECT CAST('[' || coalesce(group_concat(item, ','), '') || ']' AS BLOB), min(id), max(id), count(*) "  # noqa: S608 - checked names
+                f"FROM (SELECT {json_of} AS item, id FROM {table.name} WHERE {chosen})",
+                arguments,
+            ).fetchone()
+            if keyset and count == size:
+                self._remember(
+                    self._boundaries, (*query, order, size), {**boundaries, page + 1: last if order == "ASC" else first}
+                )
+        return Page(items, int(total))
+
+    @staticmethod
+    def _remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+        """Keep a figure of a query at a table's version; the oldest go when there are too many."""
+        cache[key] = value
+        while len(cache) > CACHED_QUERIES:
+            del cache[next(iter(cache))]
 
     # --- single resources -----------------------------------------------------------------
 
     def _owned(self, db: sqlite3.Connection, table: Table, account_id: int, item_id: int) -> dict[str, Any]:
         row = db.execute(
-            f"SELECT {OWNER}, {table.item_json} FROM {table.name} WHERE id = ?",  # noqa: S608 - checked names
+            f"SELECT {OWNER}, {quoted(ITEM_JSON)} FROM {table.name} WHERE id = ?",  # noqa: S608 - checked names
             (item_id,),
         ).fetchone()
         if row is None:
