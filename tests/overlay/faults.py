@@ -39,6 +39,7 @@ from voipstudio_callmeback import (
     Setting,
     UnexpectedResponseError,
 )
+from voipstudio_callmeback._cli._http import Transport
 
 Mode = Literal["sync", "async"]
 MODES: tuple[Mode, ...] = ("sync", "async")
@@ -287,12 +288,14 @@ async def call_async(client: AsyncCallMeBack, operation: Operation) -> object:
 
 
 class CountingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """httpx's own network transport (sync or async, made when first used), counting the attempts."""
+    """httpx's own network transport (sync or async, made when first used), counting the attempts;
+    with `aiohttp`, the async one is the command line's exports' (httpx-aiohttp's, corrected)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, aiohttp: bool = False) -> None:
         self.attempts = 0
+        self.aiohttp = aiohttp
         self._sync: httpx.HTTPTransport | None = None
-        self._async: httpx.AsyncHTTPTransport | None = None
+        self._async: httpx.AsyncBaseTransport | None = None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.attempts += 1
@@ -303,7 +306,7 @@ class CountingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.attempts += 1
         if self._async is None:
-            self._async = httpx.AsyncHTTPTransport()
+            self._async = Transport() if self.aiohttp else httpx.AsyncHTTPTransport()
         return await self._async.handle_async_request(request)
 
     def close(self) -> None:
@@ -315,13 +318,30 @@ class CountingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             await self._async.aclose()
 
 
-Transport = httpx.MockTransport | CountingTransport
+@dataclass(frozen=True)
+class Network:
+    """A client (sync or async) and the network transport under it: httpx's own, or for the
+    async client also the aiohttp one that the command line's exports use."""
+
+    mode: Mode
+    aiohttp: bool = False
+
+    def transport(self) -> CountingTransport:
+        return CountingTransport(aiohttp=self.aiohttp)
+
+    def __str__(self) -> str:
+        return f"{self.mode}-aiohttp" if self.aiohttp else self.mode
+
+
+NETWORKS = (Network("sync"), Network("async"), Network("async", aiohttp=True))
+
+AnyTransport = httpx.MockTransport | CountingTransport
 
 
 def run(
     mode: Mode,
     operation: Operation,
-    transport: Transport,
+    transport: AnyTransport,
     *,
     clients: list[CallMeBack | AsyncCallMeBack] | None = None,
     **client_options: Any,

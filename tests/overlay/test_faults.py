@@ -34,6 +34,7 @@ from .faults import (
     HTML_PAGE,
     MALFORMED_JSON,
     MODES,
+    NETWORKS,
     NOT_FOUND,
     OK_HTML_PAGE,
     REFUSED,
@@ -42,9 +43,9 @@ from .faults import (
     Behaviour,
     Case,
     ClosedPort,
-    CountingTransport,
     MisbehavingServer,
     Mode,
+    Network,
     Operation,
     check_success,
     json_answer,
@@ -276,16 +277,18 @@ def closed_port() -> Iterator[ClosedPort]:
         yield port
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("network", NETWORKS, ids=str)
 class TestRealSockets:
+    """Real sockets, for each client and each network transport it may run on."""
+
     @pytest.mark.parametrize("operation", ["get", "create"])
     def test_connection_refused_is_retried_for_every_method(
-        self, mode: Mode, operation: Operation, closed_port: ClosedPort
+        self, network: Network, operation: Operation, closed_port: ClosedPort
     ) -> None:
         """Nothing listens on the port: GET and POST (it never left) are tried 3 times, then APIConnectionError."""
-        transport = CountingTransport()
+        transport = network.transport()
         with pytest.raises(APIConnectionError) as raised:
-            run(mode, operation, transport, base_url=closed_port.base_url)
+            run(network.mode, operation, transport, base_url=closed_port.base_url)
         assert type(raised.value) is APIConnectionError
         where = httpx.URL(closed_port.base_url)
         method, path = REQUESTS[operation]
@@ -294,58 +297,60 @@ class TestRealSockets:
 
     @pytest.mark.parametrize("behaviour", ["close", "reset", "partial"])
     def test_a_broken_connection_is_retried_for_get(
-        self, mode: Mode, behaviour: Behaviour, loopback: Callable[..., MisbehavingServer]
+        self, network: Network, behaviour: Behaviour, loopback: Callable[..., MisbehavingServer]
     ) -> None:
         """The server closes, resets or cuts short every answer: a GET is tried 3 times, then APIConnectionError."""
         server = loopback(behaviour)
-        transport = CountingTransport()
+        transport = network.transport()
         with pytest.raises(APIConnectionError) as raised:
-            run(mode, "get", transport, base_url=server.base_url)
+            run(network.mode, "get", transport, base_url=server.base_url)
         assert type(raised.value) is APIConnectionError
         assert server.requests == 3
         assert transport.attempts == 3
 
     @pytest.mark.parametrize("behaviour", ["close", "reset", "partial"])
     def test_a_broken_connection_is_not_retried_for_post(
-        self, mode: Mode, behaviour: Behaviour, loopback: Callable[..., MisbehavingServer]
+        self, network: Network, behaviour: Behaviour, loopback: Callable[..., MisbehavingServer]
     ) -> None:
         """The request reached the server before the connection broke: a POST is tried once."""
         server = loopback(behaviour)
         with pytest.raises(APIConnectionError) as raised:
-            run(mode, "create", CountingTransport(), base_url=server.base_url)
+            run(network.mode, "create", network.transport(), base_url=server.base_url)
         assert type(raised.value) is APIConnectionError
         assert server.requests == 1
 
     def test_a_dropped_connection_then_an_answer_succeeds(
-        self, mode: Mode, loopback: Callable[..., MisbehavingServer], waits: list[float]
+        self, network: Network, loopback: Callable[..., MisbehavingServer], waits: list[float]
     ) -> None:
         """The first connection is closed unanswered, the second answers: two requests and the setting."""
         server = loopback("close", "answer")
-        check_success("get", run(mode, "get", CountingTransport(), base_url=server.base_url))
+        check_success("get", run(network.mode, "get", network.transport(), base_url=server.base_url))
         assert server.requests == 2
         assert len(waits) == 1
 
     def test_a_silent_server_times_out_a_post_once(
-        self, mode: Mode, loopback: Callable[..., MisbehavingServer]
+        self, network: Network, loopback: Callable[..., MisbehavingServer]
     ) -> None:
         """A server that never answers: APITimeoutError after the 0.5 s timeout, with a single POST."""
         server = loopback("silent")
         started = time.monotonic()
         with pytest.raises(APITimeoutError):
-            run(mode, "create", CountingTransport(), base_url=server.base_url, timeout=0.5)
+            run(network.mode, "create", network.transport(), base_url=server.base_url, timeout=0.5)
         elapsed = time.monotonic() - started
         assert server.requests == 1
         assert 0.45 <= elapsed < 5
 
     @pytest.mark.parametrize(("max_retries", "attempts"), [(2, 3), (0, 1)])
     def test_a_silent_server_times_out_every_get(
-        self, mode: Mode, max_retries: int, attempts: int, loopback: Callable[..., MisbehavingServer]
+        self, network: Network, max_retries: int, attempts: int, loopback: Callable[..., MisbehavingServer]
     ) -> None:
         """A server that never answers: each GET attempt times out (0.2 s), then APITimeoutError."""
         server = loopback("silent")
         started = time.monotonic()
         with pytest.raises(APITimeoutError):
-            run(mode, "get", CountingTransport(), base_url=server.base_url, timeout=0.2, max_retries=max_retries)
+            run(
+                network.mode, "get", network.transport(), base_url=server.base_url, timeout=0.2, max_retries=max_retries
+            )
         elapsed = time.monotonic() - started
         assert server.requests == attempts
         assert 0.2 * attempts * 0.9 <= elapsed < 5

@@ -197,24 +197,31 @@ def run_export(
     except OSError as exc:  # no such folder, no permission: the --out given cannot be used
         raise UsageProblem(f"cannot write {out}: {exc.strerror or exc}") from None
     with api_errors(target.base_url, collection=True):  # credentials and arguments, checked before anything is sent
-        client = target.async_client()
+        from ._http import export_http_client  # aiohttp takes a while to import: only when exporting
+
+        http = export_http_client()
+        client = target.async_client(http)
         query = {"limit": limit, "filter": conditions}
         pages, special = resource_pages(client, resource, chosen, query, prefetch=concurrency)
     destination = Destination(out)
 
     async def main() -> None:
-        async with client:
-            arriving = destination.opened_on_arrival(pages)
-            # The writers take a file; a Destination is one for them (they only write()).
-            await export(
-                arriving,
-                cast(IO[str], destination),
-                chosen,
-                resource.declared_fields,
-                progress,
-                on_page=on_page,
-                special=special,
-            )
+        try:
+            async with client:
+                arriving = destination.opened_on_arrival(pages)
+                # The writers take a file; a Destination is one for them (they only write()).
+                await export(
+                    arriving,
+                    cast(IO[str], destination),
+                    chosen,
+                    resource.declared_fields,
+                    progress,
+                    on_page=on_page,
+                    special=special,
+                )
+        finally:  # the client closes only the HTTP client it made itself
+            if http is not None:
+                await http.aclose()
 
     def summary() -> str:
         if destination.file is None:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import click
+import httpx
 
 from .. import AsyncCallMeBack, CallMeBack, CallMeBackError, NotFoundError
 from .._auth import Credentials
@@ -88,7 +89,7 @@ class Target:
                 allow_insecure_http=self.allow_http,
             )
 
-    def async_client(self) -> AsyncCallMeBack:
+    def async_client(self, http_client: httpx.AsyncClient | None = None) -> AsyncCallMeBack:
         found = self.credentials()
         with insecure_http_refused(self.base_url):
             return AsyncCallMeBack(
@@ -97,6 +98,7 @@ class Target:
                 api_key=found.api_key,
                 base_url=self.base_url,
                 allow_insecure_http=self.allow_http,
+                http_client=http_client,
             )
 
 
