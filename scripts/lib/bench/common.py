@@ -8,7 +8,7 @@ import json
 import re
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,17 +219,17 @@ def cdr_page_body(rows: int) -> bytes:
 _JSON_TYPES: dict[str, Any] = {"string": str, "integer": int, "number": float, "boolean": bool}
 
 
-def pydantic_model(name: str, schema: dict[str, Any]) -> Any:
-    """A pydantic v2 model of a JSON object schema, as a pydantic user would write it from the spec:
-    required fields required, the others defaulting to None, nullable ones optional, unknown
-    members kept (extra="allow")."""
-    from pydantic import ConfigDict, create_model
+def _schema_fields(
+    name: str, schema: dict[str, Any], nested: Callable[[str, dict[str, Any]], Any]
+) -> Iterator[tuple[str, Any, bool]]:
+    """Each property of a JSON object schema: its name, its Python type as a user of either library
+    would write it (nested objects made by `nested`, nullable ones `| None`), and whether it is required."""
 
     def annotation(field_name: str, field: dict[str, Any]) -> Any:
         kind = field.get("type")
         found: Any
         if kind == "object" and "properties" in field:
-            found = pydantic_model(f"{name}_{field_name}", field)
+            found = nested(f"{name}_{field_name}", field)
         elif kind == "array":
             found = list[annotation(field_name, field.get("items") or {})]  # type: ignore[misc]
         else:
@@ -237,13 +237,20 @@ def pydantic_model(name: str, schema: dict[str, Any]) -> Any:
         return found | None if field.get("nullable") and found is not Any else found
 
     required = set(schema.get("required", []))
-    fields: dict[str, Any] = {}
     for field_name, field_schema in (schema.get("properties") or {}).items():
-        kind = annotation(field_name, field_schema)
-        if field_name in required:
-            fields[field_name] = (kind, ...)
-        else:
-            fields[field_name] = (kind if kind is Any else kind | None, None)
+        yield field_name, annotation(field_name, field_schema), field_name in required
+
+
+def pydantic_model(name: str, schema: dict[str, Any]) -> Any:
+    """A pydantic v2 model of a JSON object schema, as a pydantic user would write it from the spec:
+    required fields required, the others defaulting to None, nullable ones optional, unknown
+    members kept (extra="allow")."""
+    from pydantic import ConfigDict, create_model
+
+    fields: dict[str, Any] = {
+        field_name: (kind, ...) if required else (kind if kind is Any else kind | None, None)
+        for field_name, kind, required in _schema_fields(name, schema, pydantic_model)
+    }
     return create_model(name, __config__=ConfigDict(extra="allow"), **fields)
 
 
@@ -253,23 +260,10 @@ def msgspec_struct(name: str, schema: dict[str, Any]) -> Any:
     of decoding: msgspec's fastest typed reading of the same bytes."""
     import msgspec
 
-    def annotation(field_name: str, field: dict[str, Any]) -> Any:
-        kind = field.get("type")
-        found: Any
-        if kind == "object" and "properties" in field:
-            found = msgspec_struct(f"{name}_{field_name}", field)
-        elif kind == "array":
-            found = list[annotation(field_name, field.get("items") or {})]  # type: ignore[misc]
-        else:
-            found = _JSON_TYPES.get(kind or "", Any)
-        return found | None if field.get("nullable") and found is not Any else found
-
-    required = set(schema.get("required", []))
-    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
-    for field_name, field_schema in (schema.get("properties") or {}).items():
-        kind = annotation(field_name, field_schema)
-        if field_name in required:
-            fields.append((field_name, kind))
-        else:
-            fields.append((field_name, kind if kind is Any else kind | msgspec.UnsetType, msgspec.UNSET))
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
+        (field_name, kind)
+        if required
+        else (field_name, kind if kind is Any else kind | msgspec.UnsetType, msgspec.UNSET)
+        for field_name, kind, required in _schema_fields(name, schema, msgspec_struct)
+    ]
     return msgspec.defstruct(name, fields, kw_only=True)
