@@ -200,10 +200,11 @@ class Table:
         name, table = self.bare_name, self.name
         bump = f"UPDATE {quoted(VERSIONS)} SET version = version + 1 WHERE name = '{name}';"  # noqa: S608 - checked names
         rewrite = f"UPDATE {table} SET {quoted(ITEM_JSON)} = {self.item_json} WHERE id = NEW.id;"  # noqa: S608 - checked names
-        columns = ", ".join(quoted(found.name) for found in self.resource.fields) or "id"
+        # Any column: the declared ones, and the id and owner that the JSON and the counts hold. The
+        # trigger's own write of ITEM_JSON does not fire it again (recursive_triggers is off).
         found = {
             f"{name}:insert": f"AFTER INSERT ON {table} BEGIN {rewrite} {bump} END",
-            f"{name}:update": f"AFTER UPDATE OF {columns} ON {table} BEGIN {rewrite} {bump} END",
+            f"{name}:update": f"AFTER UPDATE ON {table} BEGIN {rewrite} {bump} END",
             f"{name}:delete": f"AFTER DELETE ON {table} BEGIN {bump} END",
         }
         return {trigger: f"CREATE TRIGGER {quoted(trigger)} {body}" for trigger, body in found.items()}
@@ -367,12 +368,13 @@ class Store:
                 "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (name,)
             )
         }
-        if current != wanted:
+        if current != wanted:  # every row's JSON written anew, then the new triggers (which would do it twice)
             for trigger in current:
                 db.execute(f"DROP TRIGGER {quoted(trigger)}")
+            db.execute(f"UPDATE {table} SET {quoted(ITEM_JSON)} = {found_table.item_json}")  # noqa: S608 - checked names
             for sql in wanted.values():
                 db.execute(sql)
-            db.execute(f"UPDATE {table} SET {quoted(ITEM_JSON)} = {found_table.item_json}")  # noqa: S608 - checked names
+            db.execute(f"UPDATE {quoted(VERSIONS)} SET version = version + 1 WHERE name = ?", (name,))  # noqa: S608 - checked names
 
     def snapshot(self) -> sqlite3.Connection:
         """A copy of the whole database, in memory, to restore() later (tests start each run from it)."""
@@ -382,9 +384,19 @@ class Store:
         return copy
 
     def restore(self, snapshot: sqlite3.Connection) -> None:
-        """Put the database back as it was when the snapshot was taken."""
+        """Put the database back as it was when the snapshot was taken.
+
+        The tables' versions then move past any they had before, rather than back to the
+        snapshot's: a version names one state of a table, and the counts and page starts
+        cached for it (here, or by another Store on the same file) must not meet a different
+        state under the same number."""
         with self._lock:
+            before = self._db.execute(f"SELECT coalesce(max(version), 0) FROM {quoted(VERSIONS)}").fetchone()[0]  # noqa: S608 - a constant name
             snapshot.backup(self._db)
+            fresh = max(int(before) + 1, time.time_ns())
+            self._db.execute(f"UPDATE {quoted(VERSIONS)} SET version = ?", (fresh,))  # noqa: S608 - a constant name
+            self._totals.clear()
+            self._boundaries.clear()
 
     def close(self) -> None:
         with self._lock:
@@ -536,7 +548,8 @@ class Store:
                 f"SELECT version FROM {quoted(VERSIONS)} WHERE name = ?",  # noqa: S608 - a constant name
                 (table.bare_name,),
             ).fetchone()[0]
-            query = (table.bare_name, version, clause, *values)
+            # Values with their types: 1 and 1.0 are equal keys, but not equal to SQLite against text.
+            query = (table.bare_name, version, clause, *((type(value), value) for value in values))
             total = self._totals.get(query)
             if total is None:
                 total = self._db.execute(f"SELECT COUNT(*) FROM {table.name} WHERE {clause}", values).fetchone()[0]  # noqa: S608

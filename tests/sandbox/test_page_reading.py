@@ -99,3 +99,50 @@ def test_every_write_raises_the_tables_version(sandbox: InProcessSandbox) -> Non
     assert client.delete(f"{SETTINGS}/{created['id']}").status_code == 204
     seen.append(version())
     assert seen == sorted(set(seen)), seen
+
+
+def test_a_restore_does_not_bring_back_an_old_count(sandbox: InProcessSandbox) -> None:
+    """A snapshot, a delete, a read, the restore, a create: the totals are those of the table as it is
+    now, not those read at the same version number before the restore."""
+    client = sandbox.client()
+    for index in range(2):
+        body(client.post(SETTINGS, {"name": f"kept {index}"}), 201)
+    start = body(client.get(SETTINGS, {"limit": 100}))
+    snapshot = sandbox.store.snapshot()
+    assert client.delete(f"{SETTINGS}/{start['data'][0]['id']}").status_code == 204
+    assert body(client.get(SETTINGS, {"limit": 100}))["total"] == start["total"] - 1
+    sandbox.store.restore(snapshot)
+    body(client.post(SETTINGS, {"name": "after the restore"}), 201)
+    now = body(client.get(SETTINGS, {"limit": 100}))
+    assert now["total"] == len(now["data"]) == start["total"] + 1
+
+
+def test_equal_numbers_of_other_types_are_other_queries(sandbox: InProcessSandbox) -> None:
+    """Against a text field, 1 and 1.0 are different conditions to SQLite ('1' and '1.0'); a total read
+    for one is not the other's."""
+    client = sandbox.client()
+    for name in ("1", "1", "1.0"):
+        body(client.post(SETTINGS, {"name": name}), 201)
+
+    def total(value: Any) -> int:
+        condition = json.dumps([{"property": "name", "operator": "eq", "value": value}])
+        found = body(client.get(SETTINGS, {"limit": 1, "filter": condition}))
+        return int(found["total"])
+
+    assert (total(1), total(1.0), total(1)) == (2, 1, 2)
+
+
+def test_a_write_to_the_owner_or_the_id_is_seen(sandbox: InProcessSandbox) -> None:
+    """Writes the API never makes, by hand: a row moved to another account leaves its count, and a row
+    given another id is listed under it."""
+    client = sandbox.client()
+    created = body(client.post(SETTINGS, {"name": "moved"}), 201)["data"]
+    before = body(client.get(SETTINGS, {"limit": 100}))
+    table = sandbox.store.tables["settings"]
+    db = sandbox.store._db
+    db.execute(f"UPDATE {table.name} SET id = ? WHERE id = ?", (created["id"] + 1000, created["id"]))  # noqa: S608
+    listed = [item["id"] for item in body(client.get(SETTINGS, {"limit": 100}))["data"]]
+    assert created["id"] + 1000 in listed
+    assert created["id"] not in listed
+    db.execute(f"UPDATE {table.name} SET account_id = -1 WHERE id = ?", (created["id"] + 1000,))  # noqa: S608
+    assert body(client.get(SETTINGS, {"limit": 100}))["total"] == before["total"] - 1
