@@ -392,7 +392,7 @@ def record_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 # --- a real server on loopback ------------------------------------------------------------------
 
-Behaviour = Literal["answer", "close", "reset", "partial", "silent"]
+Behaviour = Literal["answer", "close", "reset", "partial", "garbled", "bad_chunk", "silent"]
 _ANSWER_BODY = json.dumps({"data": SETTING}).encode()
 _ANSWER = (
     b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
@@ -400,6 +400,8 @@ _ANSWER = (
     + _ANSWER_BODY
 )
 _PARTIAL = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n" + _ANSWER_BODY[:10]
+_GARBLED = b"HTTP/1.1 2OO OK\r\ncontent-length: 0\r\n\r\n"
+_BAD_CHUNK = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n"
 
 
 class MisbehavingServer:
@@ -407,8 +409,10 @@ class MisbehavingServer:
 
     Request n meets behaviours[n] (the last one repeats): `answer` sends a 200 with a
     setting; `close` closes the connection without a word; `reset` resets it (RST);
-    `partial` sends the head and a few bytes of a longer body, then closes; `silent`
-    holds the connection open and never answers. `requests` counts the requests read.
+    `partial` sends the head and a few bytes of a longer body, then closes; `garbled`
+    sends a status line that is not HTTP's; `bad_chunk` a chunked body whose chunk size
+    is no number; `silent` holds the connection open and never answers. `requests`
+    counts the requests read.
     """
 
     def __init__(self, *behaviours: Behaviour) -> None:
@@ -490,6 +494,10 @@ class MisbehavingServer:
                     connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 elif behaviour == "partial":
                     connection.sendall(_PARTIAL)
+                elif behaviour == "garbled":
+                    connection.sendall(_GARBLED)
+                elif behaviour == "bad_chunk":
+                    connection.sendall(_BAD_CHUNK)
                 elif behaviour == "silent":
                     self._stopping.wait()
                 return

@@ -295,11 +295,12 @@ class TestRealSockets:
         assert str(raised.value).startswith(f"{method} {where.host}:{where.port}{path}: ")
         assert transport.attempts == 3
 
-    @pytest.mark.parametrize("behaviour", ["close", "reset", "partial"])
+    @pytest.mark.parametrize("behaviour", ["close", "reset", "partial", "garbled", "bad_chunk"])
     def test_a_broken_connection_is_retried_for_get(
         self, network: Network, behaviour: Behaviour, loopback: Callable[..., MisbehavingServer]
     ) -> None:
-        """The server closes, resets or cuts short every answer: a GET is tried 3 times, then APIConnectionError."""
+        """The server closes, resets, cuts short or garbles every answer: a GET is tried 3 times, then
+        APIConnectionError."""
         server = loopback(behaviour)
         transport = network.transport()
         with pytest.raises(APIConnectionError) as raised:
@@ -308,7 +309,7 @@ class TestRealSockets:
         assert server.requests == 3
         assert transport.attempts == 3
 
-    @pytest.mark.parametrize("behaviour", ["close", "reset", "partial"])
+    @pytest.mark.parametrize("behaviour", ["close", "reset", "partial", "garbled", "bad_chunk"])
     def test_a_broken_connection_is_not_retried_for_post(
         self, network: Network, behaviour: Behaviour, loopback: Callable[..., MisbehavingServer]
     ) -> None:

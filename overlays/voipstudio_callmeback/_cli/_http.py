@@ -49,13 +49,18 @@ def corrected(error: httpx.TransportError, request: httpx.Request) -> httpx.Tran
 
 class Transport(AiohttpTransport):
     """httpx-aiohttp's transport, with its errors corrected (see the module). A body cut short
-    is aiohttp's ClientPayloadError, which httpx-aiohttp reports rightly as httpx.ReadError."""
+    (or malformed once the answer has begun) is aiohttp's ClientPayloadError, which httpx-aiohttp
+    reports rightly as httpx.ReadError;
+    an answer that is not HTTP (a bad status line, header or chunk size, which aiohttp finds
+    before it returns the response) is an aiohttp error it does not map at all, here httpx's
+    RemoteProtocolError, as over httpx's own transport."""
 
     def get_client(self) -> aiohttp.ClientSession:
         session: aiohttp.ClientSession = super().get_client()
         # aiohttp sends a GET, PUT or DELETE again, once, when its connection drops: the client's
         # retry policy decides that, with its count and its waits, as over httpx's transport.
-        # (A private switch; tests/overlay/test_faults.py counts the attempts if it changes.)
+        # (A private switch, since aiohttp 3.11: the [cli] extra wants that; tests/overlay/test_faults.py
+        # counts the attempts if it changes.)
         session._retry_connection = False
         return session
 
@@ -67,4 +72,6 @@ class Transport(AiohttpTransport):
             if fixed is exc:
                 raise
             raise fixed from exc.__cause__
+        except aiohttp.ClientError as exc:  # unmapped: an answer that is not HTTP (a bad status line, header)
+            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
         return response
