@@ -161,7 +161,9 @@ def parameters(spec: Mapping[str, Any], item: Mapping[str, Any], operation: Mapp
 
 
 def place(path: str, method: str, path_parameters: int) -> tuple[str, Method] | str:
-    """(resource, method) by convention, or why no convention fits."""
+    """(resource, method) by convention, or why no convention fits. The one definition of the
+    convention: scripts/lib/join.py places the client's resource methods with it too, so the
+    sandbox serves every operation the client reaches, under the same name."""
     segments = path.strip("/").split("/")
     if PATH_PARAMETER.match(segments[-1]) and path_parameters == 1 and len(segments) >= 2:
         resource, shape = segments[-2], "item"
@@ -181,7 +183,7 @@ def place(path: str, method: str, path_parameters: int) -> tuple[str, Method] | 
     }
     chosen = methods.get((shape, method))
     if chosen is None:
-        return f"{method} on {'an item' if shape == 'item' else 'a collection'} has no conventional handler"
+        return f"{method} on {'an item' if shape == 'item' else 'a collection'} has no conventional method"
     return resource, chosen
 
 

@@ -25,13 +25,14 @@ fails naming it and the files to edit.
 from __future__ import annotations
 
 import keyword
-import re
 import textwrap
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from voipstudio_callmeback_sandbox._model import place
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "voipstudio_callmeback_client"
@@ -42,8 +43,6 @@ EXEMPT = ROOT / "overlays" / "exempt-operations.toml"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Keys of a schema that describe examples, not values: left out of the copies in operations.py.
 EXAMPLE_KEYS = frozenset({"example", "examples"})
-PATH_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-SEGMENT = re.compile(r"^[a-z][a-z0-9_]*$")
 # The largest values of integer formats: bounds that only restate the format are not worth a word in help.
 FORMAT_LIMITS = {("int32", "maximum"): 2**31 - 1, ("int64", "maximum"): 2**63 - 1}
 
@@ -424,29 +423,14 @@ def classify(operation: OperationInfo) -> tuple[str, str] | str:
     A collection path (`/.../things`, no parameter) answers `list` (GET, a page with `page`
     and `limit`) and `create` (POST, a JSON body); an item path (`/.../things/{id}`, one
     path parameter) answers `get` (GET), `update` (PATCH or PUT, a JSON body) and `delete`
-    (DELETE). The resource is named after `things`.
+    (DELETE). The resource is named after `things`. The path and the method are placed by the
+    sandbox's `place` (the convention's one definition, so the sandbox serves what the client
+    reaches); the rest are what the client's methods need.
     """
-    segments = operation.path.strip("/").split("/")
-    parameters = operation.path_parameters
-    last = PATH_PARAMETER.match(segments[-1])
-    if last is not None and len(parameters) == 1 and len(segments) >= 2:
-        resource, shape = segments[-2], "item"
-    elif last is None and not parameters:
-        resource, shape = segments[-1], "collection"
-    else:
-        return "its path is neither a collection (/.../things) nor one of its items (/.../things/{id})"
-    if not SEGMENT.match(resource):
-        return f"its collection {resource!r} is not a usable attribute name"
-    method = {
-        ("collection", "GET"): "list",
-        ("collection", "POST"): "create",
-        ("item", "GET"): "get",
-        ("item", "PATCH"): "update",
-        ("item", "PUT"): "update",
-        ("item", "DELETE"): "delete",
-    }.get((shape, operation.method))
-    if method is None:
-        return f"{operation.method} on {'an item' if shape == 'item' else 'a collection'} has no conventional method"
+    placed = place(operation.path, operation.method, len(operation.path_parameters))
+    if isinstance(placed, str):
+        return placed
+    resource, method = placed
     if method in ("create", "update") and operation.body is None:
         return f"a {method} needs a JSON request body"
     if method in ("get", "delete") and operation.body is not None:

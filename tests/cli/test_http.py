@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from voipstudio_callmeback._cli import _http
+from voipstudio_callmeback._cli._spec import resources
 
 from sandbox.support import RunningServer
 
@@ -47,7 +48,8 @@ def test_exports_send_through_aiohttp(
     rows = out.read_text(encoding="utf-8").count("\n") - 1
     assert rows > 150
     assert len(sent) == -(-rows // 150)
-    assert all(request.url.path.endswith("/callmeback/cdrs") for request in sent)
+    cdrs = next(found for found in resources() if found.name == "cdrs").operations["list"]
+    assert all(request.url.path.endswith(cdrs.path) for request in sent)
     assert closed == [True]
 
 

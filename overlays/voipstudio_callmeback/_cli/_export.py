@@ -61,6 +61,10 @@ def declared_columns(model: type[Any]) -> list[str]:
     return list(_attributes_by_json_name(model))
 
 
+# The Python types of values the csv module writes as they should read: None as an empty cell,
+# numbers with repr(). Other values are written by cell().
+_CSV_READY = frozenset({str, int, float, type(None)})
+
 # Compact JSON, UTF-8 unescaped: json.dumps(value, separators=(",", ":"), ensure_ascii=False) but
 # for exponents (1e16, not 1e+16) and NaN (null, not the NaN that JSON lacks), 20 times faster.
 _encode_json = msgspec.json.Encoder().encode
@@ -81,8 +85,6 @@ def cell(value: Any) -> str | int | float:
     return _compact_json(value)
 
 
-# Cells the csv module writes as they are: None as an empty cell, numbers with repr().
-_AS_IS = frozenset({str, int, float, type(None)})
 _astuple = msgspec.structs.astuple
 
 
@@ -102,10 +104,6 @@ class _Fields:
         getter = operator.attrgetter(*(by_json_name[name] for name in columns))
         # attrgetter gives the value itself, not a tuple, when it reads one attribute.
         self.values: Callable[[Any], tuple[Any, ...]] = getter if len(columns) > 1 else lambda item: (getter(item),)
-
-
-# The Python types of values the csv module writes as they should read (None as an empty cell).
-_CSV_READY = frozenset({int, float, str, type(None)})
 
 
 def _flat(kind: Any) -> bool:
@@ -264,7 +262,7 @@ class CsvWriter:
             if not self._started:
                 self._start(item)
             fields = self._fields = _Fields(type(item), self._declared)
-        cells = [value if type(value) in _AS_IS else cell(value) for value in fields.values(item)]
+        cells = [value if type(value) in _CSV_READY else cell(value) for value in fields.values(item)]
         if self._extra:
             extra = item.additional_properties
             cells += [cell(extra.get(name)) for name in self._extra]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import click
 import httpx
@@ -78,28 +79,26 @@ class Target:
             "or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY"
         )
 
-    def client(self) -> CallMeBack:
+    def _client_options(self) -> dict[str, Any]:
+        """The constructor arguments of either client: the credentials, where, and whether plain http may carry them."""
         found = self.credentials()
+        return {
+            "token": found.token,
+            "user_id": found.user_id,
+            "api_key": found.api_key,
+            "base_url": self.base_url,
+            "allow_insecure_http": self.allow_http,
+        }
+
+    def client(self) -> CallMeBack:
+        options = self._client_options()
         with insecure_http_refused(self.base_url):
-            return CallMeBack(
-                token=found.token,
-                user_id=found.user_id,
-                api_key=found.api_key,
-                base_url=self.base_url,
-                allow_insecure_http=self.allow_http,
-            )
+            return CallMeBack(**options)
 
     def async_client(self, http_client: httpx.AsyncClient | None = None) -> AsyncCallMeBack:
-        found = self.credentials()
+        options = self._client_options()
         with insecure_http_refused(self.base_url):
-            return AsyncCallMeBack(
-                token=found.token,
-                user_id=found.user_id,
-                api_key=found.api_key,
-                base_url=self.base_url,
-                allow_insecure_http=self.allow_http,
-                http_client=http_client,
-            )
+            return AsyncCallMeBack(**options, http_client=http_client)
 
 
 @contextmanager

@@ -195,6 +195,42 @@ def spec() -> dict[str, Any]:
     return document
 
 
+def answer_example(operation_id: str) -> Any:
+    """The first example the spec documents for an operation's success answer (references resolved)."""
+    from voipstudio_callmeback_client.operations import OPERATIONS
+    from voipstudio_callmeback_sandbox._model import resolved
+
+    operation = OPERATIONS[operation_id]
+    document = spec()
+    answers = document["paths"][operation.path][operation.method.lower()]["responses"]
+    examples = resolved(document, answers[str(operation.status)])["content"]["application/json"]["examples"]
+    return resolved(document, next(iter(examples.values())))["value"]
+
+
+def operation_url(operation_id: str, *path: Any) -> str:
+    """The URL of an operation under the mock base URL, its path arguments in order (the table's build())."""
+    from voipstudio_callmeback_client.operations import OPERATIONS
+
+    operation = OPERATIONS[operation_id]
+    names = [parameter.python_name for parameter in operation.parameters if parameter.location == "path"]
+    return MOCK_BASE_URL + str(operation.build(**dict(zip(names, path, strict=True)))["url"])
+
+
+def page_size_parameter(operation_id: str) -> str:
+    """The name of a list operation's page size: its integer query parameter besides the page."""
+    from voipstudio_callmeback._resource_base import PAGE_PARAMETER
+    from voipstudio_callmeback_client.operations import OPERATIONS
+
+    (name,) = (
+        parameter.name
+        for parameter in OPERATIONS[operation_id].parameters
+        if parameter.location == "query"
+        and parameter.name != PAGE_PARAMETER
+        and parameter.schema.get("type") == "integer"
+    )
+    return name
+
+
 def list_answer_schema(operation_id: str) -> dict[str, Any]:
     """The JSON schema of a list operation's page, from the operation table (references resolved)."""
     from voipstudio_callmeback_client.operations import OPERATIONS

@@ -43,7 +43,9 @@ from .common import (
     Sizes,
     at_most,
     interleave,
+    list_answer_schema,
     median_ratio,
+    page_size_parameter,
     status_kib,
     us,
 )
@@ -107,7 +109,9 @@ def export_child(argv: Sequence[str]) -> int:
             "peak_kib": peak,
             "growth_mib": (peak - baseline) / 1024,
             "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            "floor_cpu_per_record_s": floor_cpu_per_record(url, limit, listed.declared_fields, path),
+            "floor_cpu_per_record_s": floor_cpu_per_record(
+                url, listed.operations["list"].id, limit, listed.declared_fields, path
+            ),
         }
 
     print(json.dumps(asyncio.run(run())))
@@ -120,17 +124,24 @@ async def stop_after_one(pages: AsyncIterator[Any]) -> AsyncIterator[Any]:
         break
 
 
-def floor_cpu_per_record(url: str, limit: int, columns: list[str], path: Path) -> float:
+def floor_cpu_per_record(url: str, operation_id: str, limit: int, columns: list[str], path: Path) -> float:
     """The floor of an export's CPU per record: a few pages of the same export, fetched as bytes,
     decoded by msgspec into dicts, each row's columns written by csv.writer to a file; the median
     of a few repeats (the export it is compared with is measured once, not at its best)."""
     import httpx
     import msgspec
+    from voipstudio_callmeback._resource_base import PAGE_PARAMETER
+    from voipstudio_callmeback_client.operations import OPERATIONS
 
+    route, size = OPERATIONS[operation_id].path, page_size_parameter(operation_id)
+    # The page's member that holds the items: its array.
+    (items,) = (
+        name for name, member in list_answer_schema(operation_id)["properties"].items() if member.get("type") == "array"
+    )
     decode = msgspec.json.Decoder().decode
     with httpx.Client(base_url=url, auth=(str(DEMO_USER_ID), DEMO_API_KEY)) as http:
         bodies = [
-            http.get(f"/callmeback/{RESOURCE}", params={"limit": limit, "page": number}).content
+            http.get(route, params={size: limit, PAGE_PARAMETER: number}).content
             for number in range(1, FLOOR_PAGES + 1)
         ]
     figures = []
@@ -140,7 +151,7 @@ def floor_cpu_per_record(url: str, limit: int, columns: list[str], path: Path) -
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(columns)
             for body in bodies:
-                for row in decode(body)["data"]:
+                for row in decode(body)[items]:
                     writer.writerow([row.get(name) for name in columns])
                     records += 1
             figures.append((time.process_time() - started) / max(records, 1))

@@ -7,14 +7,29 @@ import json
 import statistics
 import time
 
-from .common import MOCK_BASE_URL, MOCK_TOKEN, BenchError, Result, Sizes, at_most, interleave, median_ratio, spec, us
+from .common import (
+    MOCK_BASE_URL,
+    MOCK_TOKEN,
+    BenchError,
+    Result,
+    Sizes,
+    answer_example,
+    at_most,
+    interleave,
+    median_ratio,
+    operation_url,
+    us,
+)
 
 GET_TARGET = 1.15  # settings.get / raw httpx + json.loads, at most
 
 
+GET_SETTING = "getSetting"  # what settings.get() calls
+
+
 def settings_example_body() -> bytes:
-    """The documented answer of getSetting (components/examples/SettingResponse in openapi.yaml)."""
-    return json.dumps(spec()["components"]["examples"]["SettingResponse"]["value"]).encode()
+    """The documented answer of getSetting: the first example of its success answer in openapi.yaml."""
+    return json.dumps(answer_example(GET_SETTING)).encode()
 
 
 def bench_get(sizes: Sizes) -> list[Result]:
@@ -23,7 +38,7 @@ def bench_get(sizes: Sizes) -> list[Result]:
 
     body = settings_example_body()
     setting_id = json.loads(body)["data"]["id"]
-    url = f"{MOCK_BASE_URL}/callmeback/settings/{setting_id}"
+    url = operation_url(GET_SETTING, setting_id)
     headers = {"X-Auth-Token": MOCK_TOKEN}
 
     def handler(request: httpx.Request) -> httpx.Response:

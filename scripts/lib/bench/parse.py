@@ -15,7 +15,6 @@ import statistics
 from typing import Any
 
 from .common import (
-    MOCK_BASE_URL,
     BenchError,
     Result,
     Sizes,
@@ -27,6 +26,7 @@ from .common import (
     median_ratio,
     ms,
     msgspec_struct,
+    operation_url,
     pydantic_model,
 )
 
@@ -45,7 +45,7 @@ def bench_parse(sizes: Sizes) -> list[Result]:
     schema = list_answer_schema(LIST_CDRS)
     pydantic_page = pydantic_model("PCdrList", schema)
     floor_decode = msgspec.json.Decoder(msgspec_struct("FloorCdrList", schema)).decode
-    request = httpx.Request("GET", MOCK_BASE_URL + "/callmeback/cdrs")
+    request = httpx.Request("GET", operation_url(LIST_CDRS))
 
     def ours() -> CdrList:
         response = httpx.Response(200, content=body, headers={"content-type": "application/json"}, request=request)
