@@ -168,3 +168,37 @@ def test_the_command_line_compares_uncommitted_changes_with_head(repo: Path) -> 
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert "voipstudio_callmeback 1.0.0 (HEAD) -> 1.0.0: 1 breaking change(s)" in result.stderr
+
+
+RESOURCES_MODULE = "overlays/voipstudio_callmeback/_resources.py"
+RESOURCES = '''"""Resources, in a private module, reached through a property of the public client."""
+
+
+class Settings:
+    def get(self, id: int, *, timeout: float | None = None) -> None:
+        pass
+'''
+CLIENT = '''"""A client whose resource is a property."""
+
+from ._resources import Settings
+
+
+class Client:
+    @property
+    def settings(self) -> Settings:
+        return Settings()
+'''
+
+
+def test_a_method_of_a_resource_reached_by_a_property_is_compared(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`Client.settings` is a property returning a private class: a keyword removed from its method is breaking."""
+    write(repo, CLIENT)
+    (repo / RESOURCES_MODULE).write_text(RESOURCES, encoding="utf-8")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "a client with a resource")
+    (repo / RESOURCES_MODULE).write_text(RESOURCES.replace(", *, timeout: float | None = None", ""), encoding="utf-8")
+    code, output = run(repo, capsys)
+    assert code == 1
+    assert "voipstudio_callmeback.Client.settings.get(timeout)" in output

@@ -68,8 +68,8 @@ def breaking_changes(repo: Path, base: str) -> list[str]:
 
 
 def reached_classes(package: griffe.Object | griffe.Alias) -> dict[str, griffe.Class]:
-    """Classes of the package's private modules that its public names reach through annotated
-    public attributes, by the path a user writes (`CallMeBack.settings` -> `_resources.Settings`)."""
+    """Classes of the package's private modules that its public names reach through annotated public
+    attributes or properties, by the path a user writes (`CallMeBack.settings` -> `_resources.Settings`)."""
     reached: dict[str, griffe.Class] = {}
     pending: list[tuple[str, griffe.Class]] = []
     for name, member in package.members.items():
@@ -79,14 +79,9 @@ def reached_classes(package: griffe.Object | griffe.Alias) -> dict[str, griffe.C
     while pending:
         access, cls = pending.pop()
         for name, member in cls.all_members.items():
-            if (
-                name.startswith("_")
-                or not isinstance(member, griffe.Attribute | griffe.Alias)
-                or not member.is_attribute
-            ):
+            if name.startswith("_"):
                 continue
-            # Its annotation (`settings: Settings`), else what it is assigned (`self.settings = Settings(self)`).
-            typed = member.annotation if member.annotation is not None else getattr(member.value, "function", None)
+            typed = _type_of(member)
             canonical = getattr(typed, "canonical_path", None)
             if not isinstance(canonical, str) or not canonical.startswith(f"{PACKAGE}._"):
                 continue
@@ -99,6 +94,15 @@ def reached_classes(package: griffe.Object | griffe.Alias) -> dict[str, griffe.C
                 reached[path] = target
                 pending.append((path, target))
     return reached
+
+
+def _type_of(member: griffe.Object | griffe.Alias) -> object:
+    """The type a public attribute gives: its annotation (`settings: Settings`; griffe reads a property as an
+    attribute annotated with its return type), else what it is assigned (`self.settings = Settings(self)`)."""
+    target = _final(member)
+    if not isinstance(target, griffe.Attribute):
+        return None
+    return target.annotation if target.annotation is not None else getattr(target.value, "function", None)
 
 
 def _only_self(breakage: griffe.Breakage) -> bool:
