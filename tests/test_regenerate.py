@@ -51,13 +51,14 @@ def out(tmp_path: Path) -> Path:
     resources = tmp_path / regenerate.RESOURCES
     resources.parent.mkdir(parents=True)
     shutil.copyfile(ROOT / regenerate.RESOURCES, resources)
+    shutil.copyfile(ROOT / regenerate.API_MD, tmp_path / regenerate.API_MD)
     return copy
 
 
 def resources_of(out: Path) -> bytes:
-    """The overlay's resources module that regenerating into `out` writes."""
+    """The overlay's resources module and api.md that regenerating into `out` writes."""
     resources: Path = out.parent / regenerate.RESOURCES
-    return resources.read_bytes()
+    return resources.read_bytes() + (out.parent / regenerate.API_MD).read_bytes()
 
 
 @pytest.fixture
@@ -84,7 +85,9 @@ class TestDeterminism:
         assert regenerate.main(["--out", str(second / "generated")]) == 0
         assert snapshot(first) == snapshot(second)
         assert snapshot(first / "generated") == snapshot(GENERATED)
-        assert resources_of(first / "generated") == (ROOT / regenerate.RESOURCES).read_bytes()
+        assert resources_of(first / "generated") == (ROOT / regenerate.RESOURCES).read_bytes() + (
+            ROOT / regenerate.API_MD
+        ).read_bytes()
 
     def test_output_names_no_machine_specifics(self) -> None:
         """No generated file mentions a local path, a temporary folder or the user."""
@@ -169,6 +172,18 @@ class TestRewrite:
         assert f"missing from generated/: {regenerate.PACKAGE}/models/cdr.py" in stderr
         assert snapshot(out) == before
 
+    def test_check_names_a_stale_api_md(self, out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """api.md is generated too: a hand edit (or none at all) fails --check; regenerating writes it again."""
+        reference = out.parent / regenerate.API_MD
+        reference.write_text(reference.read_text(encoding="utf-8") + "edited by hand\n", encoding="utf-8")
+        assert regenerate.main(["--check", "--out", str(out)]) == 1
+        assert f"differs: {regenerate.API_MD}" in capsys.readouterr().err
+        reference.unlink()
+        assert regenerate.main(["--check", "--out", str(out)]) == 1
+        assert f"missing: {regenerate.API_MD}" in capsys.readouterr().err
+        assert regenerate.main(["--out", str(out)]) == 0
+        assert reference.read_bytes() == (ROOT / regenerate.API_MD).read_bytes()
+
     def test_check_names_a_stale_resources_module(self, out: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """The overlay's resources module is generated too: a hand edit fails --check; regenerating undoes it."""
         resources = out.parent / regenerate.RESOURCES
@@ -190,7 +205,7 @@ class TestBadInput:
         assert regenerate.main(["--spec", str(spec), "--out", str(out)]) == 2
         stderr = capsys.readouterr().err
         assert message in stderr
-        assert f"generated/, openapi.json and {regenerate.RESOURCES} were left unchanged" in stderr
+        assert f"generated/, openapi.json, {regenerate.API_MD} and {regenerate.RESOURCES} were left unchanged" in stderr
         assert snapshot(out) == before
         assert resources_of(out) == resources
         assert not spec.with_suffix(".json").exists()

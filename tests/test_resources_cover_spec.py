@@ -13,11 +13,12 @@ import re
 import tomllib
 
 import pytest
-from voipstudio_callmeback import AsyncCallMeBack, CallMeBack
+from voipstudio_callmeback import AsyncCallMeBack, CallMeBack, RequestOptions
 from voipstudio_callmeback._resource_base import PAGE_PARAMETER, method_keyword
 from voipstudio_callmeback._resources import OPERATION_METHODS, UNMAPPED_OPERATIONS
 from voipstudio_callmeback_client.operations import OPERATIONS
 
+import join
 from conftest import HTTP_METHODS, ROOT, load_spec
 
 EXEMPT_FILE = ROOT / "overlays" / "exempt-operations.toml"
@@ -128,8 +129,34 @@ def test_list_takes_the_operations_query_parameters(operation_id: str, place: tu
     ]
     sync_parameters = list(inspect.signature(getattr(SYNC, resource).list).parameters)
     async_parameters = list(inspect.signature(getattr(ASYNC, resource).list).parameters)
-    assert sync_parameters == expected
-    assert async_parameters == [*expected, "prefetch"]
+    assert sync_parameters == [*expected, *OPTIONS]
+    assert async_parameters == [*expected, "prefetch", *OPTIONS]
+
+
+# The per-call options, in the order every method takes them (after its own arguments), as openai-python does.
+OPTIONS = ["extra_headers", "extra_query", "extra_body", "timeout", "max_retries"]
+
+
+def test_the_options_are_request_options() -> None:
+    """The options the methods take are RequestOptions' keys, and the join refuses exactly them (and prefetch)
+    as parameter or field names: a new option goes into _types.py, resources.py.jinja and join.py alike."""
+    assert set(OPTIONS) == set(RequestOptions.__optional_keys__)
+    assert {*OPTIONS, "prefetch"} == join.RESERVED_KEYWORDS
+
+
+@pytest.mark.parametrize(("operation_id", "place"), METHOD_ITEMS, ids=[item[0] for item in METHOD_ITEMS])
+def test_every_method_takes_the_options_and_documents_them(operation_id: str, place: tuple[str, str]) -> None:
+    """Every resource method takes the per-call options by keyword only, typed, and says so in its docstring."""
+    resource, method = place
+    for client in (SYNC, ASYNC):
+        function = getattr(getattr(client, resource), method)
+        parameters = inspect.signature(function).parameters
+        for name in OPTIONS:
+            assert parameters[name].kind is inspect.Parameter.KEYWORD_ONLY, (operation_id, name)
+            assert parameters[name].annotation != inspect.Parameter.empty, (operation_id, name)
+        doc = inspect.getdoc(function) or ""
+        assert "Options (`RequestOptions`)" in doc
+        assert all(name in doc for name in OPTIONS), operation_id
 
 
 def test_the_resources_module_says_it_is_generated() -> None:

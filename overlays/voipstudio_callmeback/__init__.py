@@ -22,17 +22,31 @@ Errors, one tree under CallMeBackError:
     └── UnexpectedResponseError     a success status whose body does not match the spec
 
 The models are the generated package's attrs classes (voipstudio_callmeback_client.models);
-the keyword arguments of create() and update() are its TypedDicts of the request bodies'
-fields (voipstudio_callmeback_client.params), such as SettingCreateParams.
+a field the service left out is UNSET (of type Unset). The keyword arguments of create()
+and update() are its TypedDicts of the request bodies' fields
+(voipstudio_callmeback_client.params), such as SettingCreateParams; every method also
+takes the per-call options of RequestOptions, and `.with_raw_response` gives each call's
+APIResponse (status, headers, parse()). api.md lists every method.
 """
 
-from voipstudio_callmeback_client.models import Button, Cdr, Setting, Visitor, Website
+from voipstudio_callmeback_client.models import (
+    Button,
+    Cdr,
+    CdrSortField,
+    Setting,
+    SettingSortField,
+    SortDirection,
+    Visitor,
+    Website,
+    WebsiteSortField,
+)
 from voipstudio_callmeback_client.params import (
     ButtonCreateParams,
     ButtonUpdateParams,
     SettingCreateParams,
     SettingUpdateParams,
 )
+from voipstudio_callmeback_client.types import UNSET, Unset
 
 from ._base import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._client import AsyncCallMeBack, CallMeBack
@@ -51,13 +65,18 @@ from ._exceptions import (
 )
 from ._filters import Filter
 from ._pagination import AsyncPaginator, Page, SyncPaginator
+from ._response import APIResponse
 from ._timestamps import format_timestamp, parse_timestamp
+from ._types import NOT_GIVEN, NotGiven, RequestOptions
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "UNSET",
     "APIConnectionError",
+    "APIResponse",
     "APIStatusError",
     "APITimeoutError",
     "AsyncCallMeBack",
@@ -70,19 +89,26 @@ __all__ = [
     "CallMeBack",
     "CallMeBackError",
     "Cdr",
+    "CdrSortField",
     "Filter",
     "InternalServerError",
     "NotFoundError",
+    "NotGiven",
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestOptions",
     "Setting",
     "SettingCreateParams",
+    "SettingSortField",
     "SettingUpdateParams",
+    "SortDirection",
     "SyncPaginator",
     "UnexpectedResponseError",
+    "Unset",
     "Visitor",
     "Website",
+    "WebsiteSortField",
     "format_timestamp",
     "parse_timestamp",
 ]

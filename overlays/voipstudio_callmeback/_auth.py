@@ -66,6 +66,9 @@ def is_loopback(host: str) -> bool:
 def check_transport_security(base_url: str, *, allow_insecure_http: bool) -> httpx.URL:
     """Refuse to send credentials in clear text, except to this machine or when explicitly allowed."""
     url = httpx.URL(base_url)
+    if url.userinfo:
+        # It would be sent as HTTP Basic to the server and shown wherever the base URL is (messages, logs).
+        raise ValueError("base_url must not carry credentials (user:password@): pass token=, or user_id= with api_key=")
     if url.scheme not in ("http", "https"):
         raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
     if url.scheme == "http" and not is_loopback(url.host) and not allow_insecure_http:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import datetime
+import email.utils
 import gc
 import logging
 import os
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -16,20 +21,27 @@ from httpx_retries import Retry
 from voipstudio_callmeback_client.decoders import DECODERS
 
 from ._auth import Credentials, check_transport_security
+from ._checks import problem
 from ._exceptions import APIConnectionError, APITimeoutError, UnexpectedResponseError, status_error
+from ._json import loads
+from ._types import NOT_GIVEN, NotGiven, Timeout, check_headers, check_mapping, check_max_retries, check_timeout
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT"]
 
 DEFAULT_BASE_URL = "https://l7api.com/v1.1/voipstudio"
+BASE_URL_VARIABLE = "VOIPSTUDIO_BASE_URL"
 # A request may take 30 s in all (the service's largest pages, 5,000 CDRs, come in well
 # under that); connecting may take 10 s.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 RETRY_STATUSES = (408, 429, 502, 503, 504)
+# A 429 says the request was refused, not acted on: repeating it cannot do anything twice, so
+# it is retried whatever the method (a POST too), as openai-python and stripe-python do.
+NOT_ACTED_ON_STATUSES = (429,)
 # Bodies from this size on are parsed with the garbage collector paused (see parse()): about
 # a hundred call records, the size from which a parse makes enough objects to set it off.
 PAUSE_GC_BYTES = 64 * 1024
-RETRY_METHODS = ("GET", "PATCH", "DELETE")
+RETRY_METHODS = ("GET", "PUT", "PATCH", "DELETE")
 # httpx-retries waits factor * 2**n before retry n (n from 1): at most 0.5 s, 1 s, 2 s ...,
 # each with full jitter.
 BACKOFF_FACTOR = 0.25
@@ -37,25 +49,46 @@ MAX_RETRY_WAIT = 60.0  # also caps Retry-After
 # Errors after which a request cannot have reached the service, so even POST is retried.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+# Retry-After as seconds: RFC 9110 writes whole seconds; fractions are taken too (a test can ask for 0.01 s).
+_SECONDS = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,9})?$")
 
 logger = logging.getLogger("voipstudio_callmeback")
+# A library's logger prints nothing unless the application configures logging (or VOIPSTUDIO_LOG asks):
+# without this, Python's last-resort handler would print its warnings on standard error.
+logger.addHandler(logging.NullHandler())
 
 T = TypeVar("T")
 
 
+class _FallbackHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """VOIPSTUDIO_LOG's handler: standard error, but only while no logger above ours has a handler, so
+    that an application that configures logging (logging.basicConfig ...) gets each line once, by its
+    own handlers, as Python's last-resort handler behaves."""
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        parent = logger.parent if logger.propagate else None
+        while parent is not None:
+            if parent.handlers:
+                return False
+            parent = parent.parent if parent.propagate else None
+        return super().handle(record)
+
+
 def setup_logging() -> None:
-    """VOIPSTUDIO_LOG=debug prints one line per request to stderr."""
-    if os.environ.get("VOIPSTUDIO_LOG", "").lower() == "debug" and not logger.handlers:
-        handler = logging.StreamHandler()
+    """VOIPSTUDIO_LOG=debug prints one line per request to stderr (and =warning only the retries and re-logins)."""
+    level = os.environ.get("VOIPSTUDIO_LOG", "").upper()
+    if level not in ("DEBUG", "INFO", "WARNING"):
+        return
+    if not any(isinstance(handler, _FallbackHandler) for handler in logger.handlers):
+        handler = _FallbackHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
+    logger.setLevel(level)
 
 
 def retry_policy(max_retries: int) -> Retry:
     """The policy for one request: which answers are retried and how long to wait (httpx-retries)."""
-    if max_retries < 0:
-        raise ValueError("max_retries must be 0 or more")
+    check_max_retries(max_retries)
     return Retry(
         total=max_retries,
         allowed_methods=RETRY_METHODS,
@@ -76,26 +109,74 @@ def may_retry_error(retry: Retry, method: str, error: Exception) -> bool:
 
 
 def may_retry_response(retry: Retry, method: str, response: httpx.Response) -> bool:
-    return (
-        not retry.is_exhausted()
-        and retry.is_retryable_method(method)
-        and retry.is_retryable_status_code(response.status_code)
-    )
+    if retry.is_exhausted() or not retry.is_retryable_status_code(response.status_code):
+        return False
+    return retry.is_retryable_method(method) or response.status_code in NOT_ACTED_ON_STATUSES
+
+
+def retry_after(headers: httpx.Headers) -> float | None:
+    """The wait a Retry-After header asks for, in seconds (0 and fractions too), capped at MAX_RETRY_WAIT;
+    None when there is none or it is neither a number of seconds nor an HTTP date."""
+    value = headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if _SECONDS.match(value):
+        return min(float(value), MAX_RETRY_WAIT)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return min(max((when - datetime.datetime.now(datetime.UTC)).total_seconds(), 0.0), MAX_RETRY_WAIT)
+
+
+def retry_wait(retry: Retry, outcome: httpx.Response | Exception) -> float:
+    """How long to wait before the next attempt (retry has counted it): what the answer's Retry-After asks,
+    else httpx-retries' jittered exponential backoff."""
+    if isinstance(outcome, httpx.Response):
+        asked = retry_after(outcome.headers)
+        if asked is not None:
+            return asked
+    return retry.backoff_strategy()
+
+
+def sleep(seconds: float) -> None:
+    """The clients' wait between attempts (one place, for tests that count the waits instead)."""
+    time.sleep(seconds)
+
+
+async def asleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
 
 
 def connection_error(error: Exception, method: str, url: str) -> APIConnectionError:
-    """The error for a request that got no usable answer. It does not chain the httpx error, whose
+    """The error for a request that got no usable answer. It keeps nothing of the httpx error, whose
     request (headers included) would otherwise travel with it, and names only its kind for errors
-    whose text may quote what was sent."""
+    whose text may quote what was sent. Raise it outside the `except` block that caught the httpx
+    error, so that it is not its __context__ either."""
     kind = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
     quotes_request = isinstance(error, httpx.LocalProtocolError | httpx.UnsupportedProtocol)
     reason = type(error).__name__ if quotes_request else (str(error) or type(error).__name__)
     target = httpx.URL(url)
     port = target.port or {"http": 80, "https": 443}.get(target.scheme)
     # The host and port say where it was trying to go (URLs of this API carry no credentials).
-    failure = kind(f"{method} {target.host}:{port}{target.path}: {reason}", method=method, url=url)
-    failure.__suppress_context__ = True
-    return failure
+    return kind(f"{method} {target.host}:{port}{target.path}: {reason}", method=method, url=url)
+
+
+def log_retry(method: str, url: str, outcome: httpx.Response | Exception, wait: float, retry: Retry) -> None:
+    """One WARNING line per wait before a retry: what failed, how long the client waits, which retry comes."""
+    if logger.isEnabledFor(logging.WARNING):
+        what = str(outcome.status_code) if isinstance(outcome, httpx.Response) else type(outcome).__name__
+        logger.warning(
+            "%s %s: %s; retrying in %.2fs (retry %d of %d)",
+            method,
+            httpx.URL(url).path,
+            what,
+            wait,
+            retry.attempts_made,
+            retry.total,
+        )
 
 
 def log_request(method: str, url: str, outcome: str, started: float, retries: int) -> None:
@@ -104,7 +185,9 @@ def log_request(method: str, url: str, outcome: str, started: float, retries: in
         logger.debug("%s %s %s %.1fms retries=%d", method, httpx.URL(url).path, outcome, elapsed, retries)
 
 
-def _check_status(response: httpx.Response, expected_status: int) -> None:
+def check_status(response: httpx.Response, expected_status: int, base_url: str | None = None) -> None:
+    """Nothing for the expected status; UnexpectedResponseError for another success, else the typed error
+    (an answer not from the API itself names `base_url`: see status_error)."""
     if response.status_code == expected_status:
         return
     if response.is_success:
@@ -113,29 +196,17 @@ def _check_status(response: httpx.Response, expected_status: int) -> None:
             f"got {response.status_code}",
             response=response,
         )
-    raise status_error(response)
+    raise status_error(response, base_url)
 
 
-def parse_empty(response: httpx.Response, expected_status: int) -> None:
+def parse_empty(response: httpx.Response, expected_status: int, base_url: str | None = None) -> None:
     """Nothing, for the expected status (204); a typed error for anything else."""
-    _check_status(response, expected_status)
-
-
-_decode_json = msgspec.json.Decoder().decode
+    check_status(response, expected_status, base_url)
 
 
 def decode_json(response: httpx.Response) -> Any:
-    """The body's JSON value.
-
-    msgspec's decoder reads a 5,000-row page in about 60% of the standard library's
-    time (scripts/bench). What it refuses (a body not in UTF-8, NaN, a number
-    beyond a double) goes to the standard library's, as before, so that nothing that
-    parsed with httpx's `Response.json()` stops parsing.
-    """
-    try:
-        return _decode_json(response.content)
-    except msgspec.DecodeError:
-        return response.json()
+    """The body's JSON value (_json.loads); ValueError when it is not JSON."""
+    return loads(response.content)
 
 
 def pause_collection(size: int) -> bool:
@@ -165,27 +236,37 @@ def resume_collection(paused: bool) -> None:
 
 def _read(response: httpx.Response, content: bytes, model: type[T]) -> T:
     """The model of the body: by the model's decoder when it has one and the body is exactly what the
-    spec declares, else (members the spec does not declare, other types, not quite JSON) by from_dict."""
+    spec declares, else (members the spec does not declare, other types, not quite JSON) checked against
+    the model's schema (_checks.py) and read by from_dict. Errors are raised outside the `except` blocks,
+    so that they hold nothing of the body (their __context__ is not the decoder's error)."""
     decode = DECODERS.get(model)
     if decode is not None:
         try:
             decoded: T = decode(content)
             return decoded
-        except msgspec.MsgspecError:
+        except (msgspec.MsgspecError, RecursionError):  # too deep: loads() says so below
             pass
+    failure: str
     try:
-        parsed: T = model.from_dict(decode_json(response))  # type: ignore[attr-defined]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise UnexpectedResponseError(
-            f"{_where(response)}: the body does not match the spec ({type(exc).__name__}: {exc})",
-            response=response,
-        ) from None
-    return parsed
+        value = decode_json(response)
+    except ValueError:
+        failure = "the body is not JSON"
+    else:
+        found = problem(model, value)
+        if found is None:
+            try:
+                parsed: T = model.from_dict(value)  # type: ignore[attr-defined]
+                return parsed
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                failure = f"the body does not match the spec ({type(exc).__name__}: {exc})"
+        else:
+            failure = f"the body does not match the spec: {found}"
+    raise UnexpectedResponseError(f"{_where(response)}: {failure}", response=response)
 
 
-def parse(response: httpx.Response, expected_status: int, model: type[T]) -> T:
+def parse(response: httpx.Response, expected_status: int, model: type[T], base_url: str | None = None) -> T:
     """The model of a successful answer; a typed error for anything else."""
-    _check_status(response, expected_status)
+    check_status(response, expected_status, base_url)
     content_type = _content_type(response)
     if not content_type.startswith("application/json"):
         found = content_type or "no content type"
@@ -196,7 +277,7 @@ def parse(response: httpx.Response, expected_status: int, model: type[T]) -> T:
         parsed: Any = _read(response, content, model)
     finally:
         resume_collection(paused)
-    # The generated models check presence, not types; paging relies on these two.
+    # Paging relies on these two (the schema check has seen them when the decoder did not).
     if hasattr(parsed, "total"):
         total = parsed.total
         if type(total) is not int or not isinstance(parsed.data, list):
@@ -232,23 +313,76 @@ class Login:
         return f"Login(email={self.email!r})"
 
 
+@dataclass(frozen=True)
 class ClientConfig:
-    """Configuration shared by the sync and async clients."""
+    """Configuration shared by the sync and async clients; with_options() makes a changed copy."""
 
-    def __init__(
-        self,
+    base_url: str
+    # The timeout of every request: a value, or httpx's USE_CLIENT_DEFAULT to keep an injected client's own.
+    timeout: Timeout | httpx._client.UseClientDefault
+    max_retries: int
+    # Every request starts from this policy; httpx-retries' Retry.increment() returns a new one,
+    # so it is shared, not rebuilt per request (it costs more than a request's other bookkeeping).
+    retry: Retry
+    default_headers: Mapping[str, str] | None = None
+    default_query: Mapping[str, Any] | None = None
+
+    @classmethod
+    def make(
+        cls,
         *,
-        base_url: str,
-        timeout: float | httpx.Timeout | None,
+        base_url: str | None,
+        timeout: Timeout | NotGiven,
+        injected: bool,
         max_retries: int,
         allow_insecure_http: bool,
-    ) -> None:
-        self.base_url = str(check_transport_security(base_url, allow_insecure_http=allow_insecure_http)).rstrip("/")
-        self.timeout = timeout if isinstance(timeout, httpx.Timeout) or timeout is None else httpx.Timeout(timeout)
-        self.max_retries = max_retries
-        # Every request starts from this policy; httpx-retries' Retry.increment() returns a new one,
-        # so it is shared, not rebuilt per request (it costs more than a request's other bookkeeping).
-        self.retry = retry_policy(max_retries)  # also validates max_retries now rather than at the first request
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+    ) -> ClientConfig:
+        """Checked configuration: base_url None is VOIPSTUDIO_BASE_URL or the service's; a timeout not given is
+        an injected http client's own, else DEFAULT_TIMEOUT."""
+        chosen = base_url_from_env() if base_url is None else base_url
+        url = str(check_transport_security(chosen, allow_insecure_http=allow_insecure_http)).rstrip("/")
+        check_timeout(timeout)
+        check_headers(default_headers, "default_headers")
+        check_mapping(default_query, "default_query")
+        if isinstance(timeout, NotGiven):
+            resolved: Timeout | httpx._client.UseClientDefault = (
+                httpx.USE_CLIENT_DEFAULT if injected else DEFAULT_TIMEOUT
+            )
+        else:
+            resolved = timeout if isinstance(timeout, httpx.Timeout) or timeout is None else httpx.Timeout(timeout)
+        return cls(url, resolved, max_retries, retry_policy(max_retries), default_headers, default_query)
+
+    def changed(
+        self,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
+    ) -> ClientConfig:
+        """This configuration with the options given changed (headers and query merged into the defaults)."""
+        check_timeout(timeout)
+        check_headers(default_headers, "default_headers")
+        check_mapping(default_query, "default_query")
+        changes: dict[str, Any] = {}
+        if not isinstance(timeout, NotGiven):
+            changes["timeout"] = (
+                timeout if isinstance(timeout, httpx.Timeout) or timeout is None else httpx.Timeout(timeout)
+            )
+        if not isinstance(max_retries, NotGiven):
+            changes["max_retries"], changes["retry"] = max_retries, retry_policy(max_retries)
+        if default_headers is not None:
+            changes["default_headers"] = {**(self.default_headers or {}), **default_headers}
+        if default_query is not None:
+            changes["default_query"] = {**(self.default_query or {}), **default_query}
+        return dataclasses.replace(self, **changes)
+
+
+def base_url_from_env() -> str:
+    """VOIPSTUDIO_BASE_URL, else the service's own base URL."""
+    return os.environ.get(BASE_URL_VARIABLE) or DEFAULT_BASE_URL
 
 
 def credentials_from_env() -> Credentials | None:
@@ -271,4 +405,4 @@ def env_credentials() -> tuple[Credentials, str]:
     credentials = credentials_from_env()
     if credentials is None:
         raise ValueError("set VOIPSTUDIO_API_TOKEN, or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY")
-    return credentials, os.environ.get("VOIPSTUDIO_BASE_URL", DEFAULT_BASE_URL)
+    return credentials, base_url_from_env()

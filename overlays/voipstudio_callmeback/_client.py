@@ -1,4 +1,11 @@
-"""The clients: CallMeBack (sync) and AsyncCallMeBack."""
+"""The clients: CallMeBack (sync) and AsyncCallMeBack.
+
+Every request goes through one flow, written once (`_Client._flow`): a generator that says
+what to do next (send, wait before a retry, log in again, ask for a two-factor code) and
+decides on every outcome: retry, wait how long, log in again, give up with which error. Each
+client only carries the steps out, the sync one blocking and the async one with `await`,
+as httpx's `Auth.auth_flow` serves both of httpx's clients.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +13,39 @@ import asyncio
 import inspect
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, NamedTuple, Self, TypeVar, Unpack, overload
 
 import httpx
 from voipstudio_callmeback_client.models import LoginSuccess, TwoFactorChallenge
-from voipstudio_callmeback_client.operations import OPERATIONS, Operation
+from voipstudio_callmeback_client.operations import OPERATIONS
 
+from . import _base
 from ._auth import CredentialAuth, Credentials
 from ._base import (
-    DEFAULT_BASE_URL,
     DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
     ClientConfig,
     Login,
     connection_error,
     env_credentials,
     log_request,
+    log_retry,
+    logger,
     may_retry_error,
     may_retry_response,
     parse,
-    parse_empty,
+    retry_policy,
+    retry_wait,
     setup_logging,
 )
 from ._exceptions import AuthenticationError
+from ._generic import check_cast_to, generic_request, read_as
+from ._redact import CREDENTIALS_IN_BODY
 from ._resource_base import request
 from ._resources import AsyncResources, SyncResources
+from ._types import DEFAULT_OPTIONS, NOT_GIVEN, NotGiven, Options, Query, RequestOptions, Timeout, options_of
 
 T = TypeVar("T")
 OTP = str | Callable[[], str] | Callable[[], Awaitable[str]]
@@ -56,11 +69,81 @@ def _two_factor_required(response: httpx.Response) -> AuthenticationError:
     return AuthenticationError("two-factor code required: pass otp= to login()", response=response)
 
 
+# --- the steps of a request's flow -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Send:
+    """Send the request; the flow is given the httpx.Response, or the httpx.RequestError it ended with."""
+
+    method: str
+    url: str
+    params: Any
+    json: Any
+    headers: Any
+    auth: httpx.Auth | None
+    timeout: Any
+    extensions: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Wait:
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Discard:
+    """Close an answer that will be retried."""
+
+    response: httpx.Response
+
+
+@dataclass(frozen=True, slots=True)
+class _Renew:
+    """Log in again, unless another request already did since `used` was sent."""
+
+    used: Credentials
+
+
+@dataclass(frozen=True, slots=True)
+class _AskCode:
+    """Call the login's `otp` for a two-factor code (awaiting what it returns, in the async client)."""
+
+    otp: Callable[[], Any]
+
+
+_Step = _Send | _Wait | _Discard | _Renew | _AskCode
+
+
+class Sent(NamedTuple):
+    """What a request came to: the answer it got, after how many retries, and the seconds its last attempt took."""
+
+    response: httpx.Response
+    retries_taken: int
+    seconds: float = 0.0
+
+
+Flow = Generator[_Step, Any, T]
+
+
+class _Session:
+    """The credentials and the login of a client, shared with the copies with_options() makes: a session that
+    one of them renews is renewed for all."""
+
+    __slots__ = ("auth", "lock", "login")
+
+    def __init__(self, credentials: Credentials, lock: threading.Lock | asyncio.Lock) -> None:
+        self.auth = CredentialAuth(credentials)
+        self.login: Login | None = None
+        self.lock = lock
+
+
 class _Client:
-    """What both clients share: credentials, configuration, repr, from_env."""
+    """What both clients share: configuration, the flow of a request, repr, from_env."""
 
     _config: ClientConfig
-    _auth: CredentialAuth
+    _session: _Session
+    _owns_http: bool
 
     def _configure(
         self,
@@ -68,31 +151,47 @@ class _Client:
         token: str | None,
         user_id: int | str | None,
         api_key: str | None,
-        base_url: str,
-        timeout: float | httpx.Timeout | None,
+        base_url: str | None,
+        timeout: Timeout | NotGiven,
         max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        default_query: Query | None,
         allow_insecure_http: bool,
+        injected: bool,
+        lock: threading.Lock | asyncio.Lock,
     ) -> None:
         setup_logging()
         credentials = Credentials(token=token, user_id=None if user_id is None else str(user_id), api_key=api_key)
-        self._config = ClientConfig(
+        self._config = ClientConfig.make(
             base_url=base_url,
             timeout=timeout,
+            injected=injected,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
+            default_headers=default_headers,
+            default_query=default_query,
         )
-        self._auth = CredentialAuth(credentials)
-        self._login: Login | None = None
+        self._session = _Session(credentials, lock)
+        self._owns_http = not injected
 
     def __repr__(self) -> str:
-        config, auth = getattr(self, "_config", None), getattr(self, "_auth", None)
-        if config is None or auth is None:  # the constructor refused its arguments
+        config, session = getattr(self, "_config", None), getattr(self, "_session", None)
+        if config is None or session is None:  # the constructor refused its arguments
             return f"{type(self).__name__}(<not configured>)"
-        return f"{type(self).__name__}(base_url={config.base_url!r}, credentials={auth.credentials})"
+        return f"{type(self).__name__}(base_url={config.base_url!r}, credentials={session.auth.credentials})"
 
     @property
     def base_url(self) -> str:
         return self._config.base_url
+
+    @property
+    def timeout(self) -> Timeout | httpx._client.UseClientDefault:
+        """The timeout of every request (httpx's USE_CLIENT_DEFAULT: the injected http client's own)."""
+        return self._config.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self._config.max_retries
 
     @property
     def session_token(self) -> str | None:
@@ -100,7 +199,7 @@ class _Client:
 
         It is a credential: keep it as you would a password (the command line stores it in a 0600 file).
         """
-        return self._auth.credentials.token
+        return self._session.auth.credentials.token
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> Self:
@@ -110,15 +209,140 @@ class _Client:
         make: Callable[..., Self] = cls  # each subclass takes the credentials as keywords
         return make(token=credentials.token, user_id=credentials.user_id, api_key=credentials.api_key, **kwargs)
 
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Query | None = None,
+    ) -> Self:
+        """A client with other defaults that shares this one's credentials, session renewal and connection pool.
+
+        `timeout` and `max_retries` replace this client's; `default_headers` and `default_query` are
+        added to its own (sent with every request). Closing the copy leaves the pool open: the client
+        that made the pool closes it.
+        """
+        copy = object.__new__(type(self))
+        copy._config = self._config.changed(
+            timeout=timeout, max_retries=max_retries, default_headers=default_headers, default_query=default_query
+        )
+        copy._session = self._session
+        copy._http = self._http  # type: ignore[attr-defined]
+        copy._owns_http = False
+        return copy
+
+    # --- one request ----------------------------------------------------------------------------
+
+    def _prepared(self, kwargs: dict[str, Any], options: Options) -> dict[str, Any]:
+        """The request with the client's default headers and query and the call's extra ones merged in."""
+        config = self._config
+        if options is DEFAULT_OPTIONS and config.default_headers is None and config.default_query is None:
+            return kwargs
+        merged = dict(kwargs)
+        if config.default_headers or options.extra_headers:
+            merged["headers"] = {**(config.default_headers or {}), **(kwargs.get("headers") or {})}
+            merged["headers"].update(options.extra_headers or {})
+        if config.default_query or options.extra_query:
+            merged["params"] = {**(config.default_query or {}), **(kwargs.get("params") or {})}
+            merged["params"].update(options.extra_query or {})
+        if options.extra_body is not None:
+            body = kwargs.get("json")
+            if body is not None and not isinstance(body, dict):
+                raise TypeError(f"extra_body adds members to a JSON object; this request sends {type(body).__name__}")
+            # Where the operation sends no body, extra_body is the body (as in openai-python).
+            merged["json"] = {**(body or {}), **options.extra_body}
+        return merged
+
+    def _attempts(self, kwargs: dict[str, Any], options: Options, authenticated: bool) -> Flow[Sent]:
+        """Send the request until it gets an answer that is not retried (see the README's retry table)."""
+        config = self._config
+        method = str(kwargs["method"]).upper()
+        url = config.base_url + kwargs["url"]
+        retry = config.retry if isinstance(options.max_retries, NotGiven) else retry_policy(options.max_retries)
+        timeout = config.timeout if isinstance(options.timeout, NotGiven) else options.timeout
+        send = _Send(
+            method,
+            url,
+            kwargs.get("params"),
+            kwargs.get("json"),
+            kwargs.get("headers"),
+            self._session.auth if authenticated else None,
+            timeout,
+            kwargs.get("extensions") if authenticated else {CREDENTIALS_IN_BODY: True},
+        )
+        started = time.monotonic()
+        while True:
+            sent_at = time.monotonic()
+            outcome = yield send
+            if isinstance(outcome, httpx.Response):
+                if not may_retry_response(retry, method, outcome):
+                    log_request(method, url, str(outcome.status_code), started, retry.attempts_made)
+                    return Sent(outcome, retry.attempts_made, time.monotonic() - sent_at)
+            elif not may_retry_error(retry, method, outcome):
+                log_request(method, url, type(outcome).__name__, started, retry.attempts_made)
+                failure = connection_error(outcome, method, url)
+                outcome = None  # nothing of the httpx error (its request's headers) stays with the failure
+                raise failure
+            retry = retry.increment()
+            wait = retry_wait(retry, outcome)
+            log_retry(method, url, outcome, wait, retry)
+            if isinstance(outcome, httpx.Response):
+                yield _Discard(outcome)
+            outcome = None
+            yield _Wait(wait)
+
+    def _flow(self, kwargs: dict[str, Any], options: Options) -> Flow[Sent]:
+        """An authenticated request, sent again once after logging in again when a login client's session expired."""
+        session = self._session
+        used = session.auth.credentials
+        sent = yield from self._attempts(kwargs, options, True)
+        if sent.response.status_code == 401 and session.login is not None:
+            request = sent.response.request
+            logger.warning("%s %s: 401, the session expired; logging in again", request.method, request.url.path)
+            yield _Renew(used)
+            sent = yield from self._attempts(kwargs, options, True)
+        return sent
+
+    def _login_flow(self, login: Login) -> Flow[None]:
+        """Exchange the login for a session token and send it from now on."""
+        base_url = self._config.base_url
+        response = (yield from self._attempts(_login_request(login), DEFAULT_OPTIONS, False)).response
+        if response.status_code == TWO_FACTOR_STATUS:
+            challenge = parse(response, TWO_FACTOR_STATUS, TwoFactorChallenge, base_url)
+            if login.otp is None:
+                raise _two_factor_required(response)
+            code = login.otp if isinstance(login.otp, str) else (yield _AskCode(login.otp))
+            two_factor = _two_factor_request(str(code), challenge)
+            response = (yield from self._attempts(two_factor, DEFAULT_OPTIONS, False)).response
+            success = parse(response, VERIFY_TWO_FACTOR_CODE.status, LoginSuccess, base_url)
+        else:
+            success = parse(response, LOG_IN.status, LoginSuccess, base_url)
+        self._session.auth.credentials = Credentials(token=success.user_token)
+        self._session.login = login
+
+    def _generic_flow(
+        self, method: str, path: str, params: Query | None, json: Any, cast_to: Any, options: Mapping[str, Any]
+    ) -> Flow[Sent]:
+        """The flow of a request the spec does not describe; its arguments are checked before anything is sent."""
+        kwargs = generic_request(method, path, params, json)
+        check_cast_to(cast_to)
+        checked = options_of(options)
+        return self._flow(self._prepared(kwargs, checked), checked)
+
 
 class CallMeBack(_Client, SyncResources):
     """A client of the Call Me Back API.
 
     `CallMeBack(token=...)` sends a session token (X-Auth-Token); `CallMeBack(user_id=...,
     api_key=...)` sends HTTP Basic. `CallMeBack.from_env()` reads VOIPSTUDIO_API_TOKEN, or
-    VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY, and VOIPSTUDIO_BASE_URL; `CallMeBack.login()`
-    logs in with an email address and password. One connection pool serves every request;
-    close the client (or use it as a context manager) when done.
+    VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY; `CallMeBack.login()` logs in with an email
+    address and password. The base URL is `base_url`, else VOIPSTUDIO_BASE_URL, else the
+    service's. One connection pool serves every request; close the client (or use it as a
+    context manager) when done.
+
+    The resources are attributes: `settings`, `buttons`, `websites`, `cdrs`, `visitors` (see
+    `help(CallMeBack.settings)`); `get()`, `post()` ... send requests the spec does not describe.
     """
 
     def __init__(
@@ -127,12 +351,16 @@ class CallMeBack(_Client, SyncResources):
         token: str | None = None,
         user_id: int | str | None = None,
         api_key: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        base_url: str | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Query | None = None,
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
+        """`timeout` defaults to an injected `http_client`'s own, else to DEFAULT_TIMEOUT (30 s, 10 s to connect);
+        `default_headers` and `default_query` go with every request."""
         self._configure(
             token=token,
             user_id=user_id,
@@ -140,12 +368,13 @@ class CallMeBack(_Client, SyncResources):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
             allow_insecure_http=allow_insecure_http,
+            injected=http_client is not None,
+            lock=threading.Lock(),
         )
-        self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client()
-        self._relogin = threading.Lock()
-        self._attach_resources(self)
 
     @classmethod
     def login(
@@ -154,92 +383,184 @@ class CallMeBack(_Client, SyncResources):
         password: str,
         *,
         otp: str | Callable[[], str] | None = None,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         **kwargs: Any,
     ) -> Self:
         """Log in and return a client with the session token; `otp` answers a two-factor challenge.
 
         `otp` is the code, or a callable that returns it (called only when the account asks
-        for one). When the session expires, the client logs in again once by itself.
+        for one). When the session expires, the client logs in again once by itself. The
+        base URL is `base_url`, else VOIPSTUDIO_BASE_URL, else the service's.
         """
         login = Login(email=email, password=password, otp=otp)
         client = cls(token="pending-login", base_url=base_url, **kwargs)  # noqa: S106 - replaced before any request
         try:
-            client._log_in(login)
+            client._run(client._login_flow(login))
         except BaseException:
             client.close()
             raise
         return client
 
-    def _log_in(self, login: Login) -> None:
-        """Exchange the login for a session token and send it from now on."""
-        response = self._send(_login_request(login), authenticated=False)
-        if response.status_code == TWO_FACTOR_STATUS:
-            challenge = parse(response, TWO_FACTOR_STATUS, TwoFactorChallenge)
-            if login.otp is None:
-                raise _two_factor_required(response)
-            code = login.otp() if callable(login.otp) else login.otp
-            response = self._send(_two_factor_request(str(code), challenge), authenticated=False)
-            success = parse(response, VERIFY_TWO_FACTOR_CODE.status, LoginSuccess)
-        else:
-            success = parse(response, LOG_IN.status, LoginSuccess)
-        self._auth.credentials = Credentials(token=success.user_token)
-        self._login = login
+    def _run(self, flow: Flow[T]) -> T:
+        """Carry out a flow's steps, blocking."""
+        result: Any = None
+        try:
+            while True:
+                step = flow.send(result)
+                result = None
+                if type(step) is _Send:
+                    try:
+                        result = self._http.request(
+                            step.method,
+                            step.url,
+                            params=step.params,
+                            json=step.json,
+                            headers=step.headers,
+                            auth=step.auth,
+                            timeout=step.timeout,
+                            # A redirect would carry X-Auth-Token to whatever host it names.
+                            follow_redirects=False,
+                            extensions=step.extensions,
+                        )
+                    except httpx.RequestError as exc:
+                        result = exc  # the flow decides; it raises outside this block, so without this context
+                elif type(step) is _Wait:
+                    _base.sleep(step.seconds)
+                elif type(step) is _Discard:
+                    step.response.close()
+                elif type(step) is _Renew:
+                    session = self._session
+                    with session.lock:  # type: ignore[union-attr]
+                        if session.auth.credentials is step.used and session.login is not None:
+                            self._run(self._login_flow(session.login))
+                elif type(step) is _AskCode:
+                    result = step.otp()
+        except StopIteration as stop:
+            value: T = stop.value
+            return value
 
-    def _send(self, kwargs: dict[str, Any], *, authenticated: bool = True) -> httpx.Response:
-        method = str(kwargs["method"]).upper()
-        url = self._config.base_url + kwargs["url"]
-        retry = self._config.retry
-        started = time.monotonic()
-        while True:
-            try:
-                response = self._http.request(
-                    method,
-                    url,
-                    params=kwargs.get("params"),
-                    json=kwargs.get("json"),
-                    headers=kwargs.get("headers"),
-                    auth=self._auth if authenticated else None,
-                    timeout=self._config.timeout,
-                    # A redirect would carry X-Auth-Token to whatever host it names.
-                    follow_redirects=False,
-                )
-            except httpx.RequestError as exc:
-                if may_retry_error(retry, method, exc):
-                    retry = retry.increment()
-                    retry.sleep(exc)
-                    continue
-                log_request(method, url, type(exc).__name__, started, retry.attempts_made)
-                raise connection_error(exc, method, url) from None
-            if may_retry_response(retry, method, response):
-                response.close()
-                retry = retry.increment()
-                retry.sleep(response)
-                continue
-            log_request(method, url, str(response.status_code), started, retry.attempts_made)
-            return response
+    def _request(self, kwargs: dict[str, Any], options: Options) -> Sent:
+        """Send an operation's request (see _resource_base.request) with the call's options."""
+        return self._run(self._flow(self._prepared(kwargs, options), options))
 
-    def _call(self, operation: Operation, request: dict[str, Any]) -> Any:
-        """Send an operation's request (see _resource_base.request) and parse its answer as the table says."""
-        response = self._answer(request)
-        if operation.response is None:
-            parse_empty(response, operation.status)
-            return None
-        return parse(response, operation.status, operation.response)
+    # --- requests the spec does not describe ------------------------------------------------
 
-    def _answer(self, kwargs: dict[str, Any]) -> httpx.Response:
-        used = self._auth.credentials
-        response = self._send(kwargs)
-        if response.status_code == 401 and self._login is not None:
-            # The session expired: log in once more (once for all threads) and repeat the request.
-            with self._relogin:
-                if self._auth.credentials is used:
-                    self._log_in(self._login)
-            response = self._send(kwargs)
-        return response
+    @overload
+    def get(
+        self, path: str, *, cast_to: type[T], params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> T: ...
+    @overload
+    def get(self, path: str, *, params: Query | None = None, **options: Unpack[RequestOptions]) -> Any: ...
+    def get(
+        self, path: str, *, cast_to: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> Any:
+        """GET `path` (under the base URL) with the client's credentials, retries, session renewal and errors.
+
+        `cast_to` reads the answer: a model of the generated package (checked against its schema),
+        `dict` (a JSON object), `httpx.Response` (as it is); left out, the JSON value, or None
+        for an empty body. `options` are RequestOptions (timeout, max_retries, extra_headers ...).
+        """
+        return self._generic("GET", path, params, None, cast_to, options)
+
+    @overload
+    def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[T],
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def post(
+        self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> Any: ...
+    def post(
+        self,
+        path: str,
+        *,
+        cast_to: Any = None,
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """POST `json` to `path`: see get()."""
+        return self._generic("POST", path, params, json, cast_to, options)
+
+    @overload
+    def put(
+        self,
+        path: str,
+        *,
+        cast_to: type[T],
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def put(
+        self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> Any: ...
+    def put(
+        self,
+        path: str,
+        *,
+        cast_to: Any = None,
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """PUT `json` to `path`: see get()."""
+        return self._generic("PUT", path, params, json, cast_to, options)
+
+    @overload
+    def patch(
+        self,
+        path: str,
+        *,
+        cast_to: type[T],
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def patch(
+        self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> Any: ...
+    def patch(
+        self,
+        path: str,
+        *,
+        cast_to: Any = None,
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """PATCH `path` with `json`: see get()."""
+        return self._generic("PATCH", path, params, json, cast_to, options)
+
+    @overload
+    def delete(
+        self, path: str, *, cast_to: type[T], params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> T: ...
+    @overload
+    def delete(self, path: str, *, params: Query | None = None, **options: Unpack[RequestOptions]) -> Any: ...
+    def delete(
+        self, path: str, *, cast_to: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> Any:
+        """DELETE `path`: see get()."""
+        return self._generic("DELETE", path, params, None, cast_to, options)
+
+    def _generic(
+        self, method: str, path: str, params: Query | None, json: Any, cast_to: Any, options: Mapping[str, Any]
+    ) -> Any:
+        sent = self._run(self._generic_flow(method, path, params, json, cast_to, options))
+        return read_as(sent.response, cast_to, self._config.base_url)
 
     def close(self) -> None:
-        """Close the connection pool (not an http_client you passed in)."""
+        """Close the connection pool (not an http_client you passed in, nor the pool of the client a
+        with_options() copy came from)."""
         if self._owns_http:
             self._http.close()
 
@@ -261,12 +582,15 @@ class AsyncCallMeBack(_Client, AsyncResources):
         token: str | None = None,
         user_id: int | str | None = None,
         api_key: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        base_url: str | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Query | None = None,
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
+        """The arguments of CallMeBack; `http_client` is an httpx.AsyncClient."""
         self._configure(
             token=token,
             user_id=user_id,
@@ -274,12 +598,13 @@ class AsyncCallMeBack(_Client, AsyncResources):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
             allow_insecure_http=allow_insecure_http,
+            injected=http_client is not None,
+            lock=asyncio.Lock(),
         )
-        self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient()
-        self._relogin = asyncio.Lock()
-        self._attach_resources(self)
 
     @classmethod
     async def login(
@@ -288,87 +613,175 @@ class AsyncCallMeBack(_Client, AsyncResources):
         password: str,
         *,
         otp: OTP | None = None,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         **kwargs: Any,
     ) -> Self:
         """Log in and return a client with the session token; `otp` may also be an async callable."""
         login = Login(email=email, password=password, otp=otp)  # type: ignore[arg-type]
         client = cls(token="pending-login", base_url=base_url, **kwargs)  # noqa: S106 - replaced before any request
         try:
-            await client._log_in(login)
+            await client._run(client._login_flow(login))
         except BaseException:
             await client.close()
             raise
         return client
 
-    async def _log_in(self, login: Login) -> None:
-        response = await self._send(_login_request(login), authenticated=False)
-        if response.status_code == TWO_FACTOR_STATUS:
-            challenge = parse(response, TWO_FACTOR_STATUS, TwoFactorChallenge)
-            if login.otp is None:
-                raise _two_factor_required(response)
-            code: Any = login.otp() if callable(login.otp) else login.otp
-            if inspect.isawaitable(code):
-                code = await code
-            response = await self._send(_two_factor_request(str(code), challenge), authenticated=False)
-            success = parse(response, VERIFY_TWO_FACTOR_CODE.status, LoginSuccess)
-        else:
-            success = parse(response, LOG_IN.status, LoginSuccess)
-        self._auth.credentials = Credentials(token=success.user_token)
-        self._login = login
+    async def _run(self, flow: Flow[T]) -> T:
+        """Carry out a flow's steps, with await."""
+        result: Any = None
+        try:
+            while True:
+                step = flow.send(result)
+                result = None
+                if type(step) is _Send:
+                    try:
+                        result = await self._http.request(
+                            step.method,
+                            step.url,
+                            params=step.params,
+                            json=step.json,
+                            headers=step.headers,
+                            auth=step.auth,
+                            timeout=step.timeout,
+                            # A redirect would carry X-Auth-Token to whatever host it names.
+                            follow_redirects=False,
+                            extensions=step.extensions,
+                        )
+                    except httpx.RequestError as exc:
+                        result = exc  # the flow decides; it raises outside this block, so without this context
+                elif type(step) is _Wait:
+                    await _base.asleep(step.seconds)
+                elif type(step) is _Discard:
+                    await step.response.aclose()
+                elif type(step) is _Renew:
+                    session = self._session
+                    async with session.lock:  # type: ignore[union-attr]
+                        if session.auth.credentials is step.used and session.login is not None:
+                            await self._run(self._login_flow(session.login))
+                elif type(step) is _AskCode:
+                    result = step.otp()
+                    if inspect.isawaitable(result):
+                        result = await result
+        except StopIteration as stop:
+            value: T = stop.value
+            return value
 
-    async def _send(self, kwargs: dict[str, Any], *, authenticated: bool = True) -> httpx.Response:
-        method = str(kwargs["method"]).upper()
-        url = self._config.base_url + kwargs["url"]
-        retry = self._config.retry
-        started = time.monotonic()
-        while True:
-            try:
-                response = await self._http.request(
-                    method,
-                    url,
-                    params=kwargs.get("params"),
-                    json=kwargs.get("json"),
-                    headers=kwargs.get("headers"),
-                    auth=self._auth if authenticated else None,
-                    timeout=self._config.timeout,
-                    # A redirect would carry X-Auth-Token to whatever host it names.
-                    follow_redirects=False,
-                )
-            except httpx.RequestError as exc:
-                if may_retry_error(retry, method, exc):
-                    retry = retry.increment()
-                    await retry.asleep(exc)
-                    continue
-                log_request(method, url, type(exc).__name__, started, retry.attempts_made)
-                raise connection_error(exc, method, url) from None
-            if may_retry_response(retry, method, response):
-                await response.aclose()
-                retry = retry.increment()
-                await retry.asleep(response)
-                continue
-            log_request(method, url, str(response.status_code), started, retry.attempts_made)
-            return response
+    async def _request(self, kwargs: dict[str, Any], options: Options) -> Sent:
+        """Send an operation's request (see _resource_base.request) with the call's options."""
+        return await self._run(self._flow(self._prepared(kwargs, options), options))
 
-    async def _call(self, operation: Operation, request: dict[str, Any]) -> Any:
-        """Send an operation's request (see _resource_base.request) and parse its answer as the table says."""
-        response = await self._answer(request)
-        if operation.response is None:
-            parse_empty(response, operation.status)
-            return None
-        return parse(response, operation.status, operation.response)
+    # --- requests the spec does not describe ------------------------------------------------
 
-    async def _answer(self, kwargs: dict[str, Any]) -> httpx.Response:
-        used = self._auth.credentials
-        response = await self._send(kwargs)
-        if response.status_code == 401 and self._login is not None:
-            async with self._relogin:
-                if self._auth.credentials is used:
-                    await self._log_in(self._login)
-            response = await self._send(kwargs)
-        return response
+    @overload
+    async def get(
+        self, path: str, *, cast_to: type[T], params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> T: ...
+    @overload
+    async def get(self, path: str, *, params: Query | None = None, **options: Unpack[RequestOptions]) -> Any: ...
+    async def get(
+        self, path: str, *, cast_to: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> Any:
+        """GET `path`: see CallMeBack.get()."""
+        return await self._generic("GET", path, params, None, cast_to, options)
+
+    @overload
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[T],
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    async def post(
+        self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> Any: ...
+    async def post(
+        self,
+        path: str,
+        *,
+        cast_to: Any = None,
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """POST `json` to `path`: see CallMeBack.get()."""
+        return await self._generic("POST", path, params, json, cast_to, options)
+
+    @overload
+    async def put(
+        self,
+        path: str,
+        *,
+        cast_to: type[T],
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    async def put(
+        self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> Any: ...
+    async def put(
+        self,
+        path: str,
+        *,
+        cast_to: Any = None,
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """PUT `json` to `path`: see CallMeBack.get()."""
+        return await self._generic("PUT", path, params, json, cast_to, options)
+
+    @overload
+    async def patch(
+        self,
+        path: str,
+        *,
+        cast_to: type[T],
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    async def patch(
+        self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> Any: ...
+    async def patch(
+        self,
+        path: str,
+        *,
+        cast_to: Any = None,
+        json: Any = None,
+        params: Query | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """PATCH `path` with `json`: see CallMeBack.get()."""
+        return await self._generic("PATCH", path, params, json, cast_to, options)
+
+    @overload
+    async def delete(
+        self, path: str, *, cast_to: type[T], params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> T: ...
+    @overload
+    async def delete(self, path: str, *, params: Query | None = None, **options: Unpack[RequestOptions]) -> Any: ...
+    async def delete(
+        self, path: str, *, cast_to: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> Any:
+        """DELETE `path`: see CallMeBack.get()."""
+        return await self._generic("DELETE", path, params, None, cast_to, options)
+
+    async def _generic(
+        self, method: str, path: str, params: Query | None, json: Any, cast_to: Any, options: Mapping[str, Any]
+    ) -> Any:
+        sent = await self._run(self._generic_flow(method, path, params, json, cast_to, options))
+        return read_as(sent.response, cast_to, self._config.base_url)
 
     async def close(self) -> None:
+        """Close the connection pool (not an http_client you passed in, nor a with_options() original's)."""
         if self._owns_http:
             await self._http.aclose()
 
@@ -379,3 +792,6 @@ class AsyncCallMeBack(_Client, AsyncResources):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         await self.close()
+
+
+__all__ = ["AsyncCallMeBack", "CallMeBack", "RequestOptions"]

@@ -12,17 +12,23 @@
     │   └── InternalServerError     5xx
     └── UnexpectedResponseError     a success status whose body does not match the spec
 
-Every error that comes from a response carries its status, headers, parsed body and the
-request's method and URL. Credentials never appear in them: they travel in headers,
-which errors do not keep, and the URLs of this API hold none.
+Every error that comes from a response carries its status, headers (case-insensitive),
+parsed body, the request's method and URL, and `.response`, httpx's answer. Credentials
+never appear in them: `.response` is a copy whose credential headers (and its request's)
+read `[redacted]`, like the members of a body that hold one, and a login's request body is
+left out; no error chains the httpx error it replaces. An error status from a server that
+is not the API (an HTML page, another server's 404) is a plain APIStatusError whose message
+names the base URL, not the error the API's own answer would be.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
+
+from ._json import loads
+from ._redact import REDACTED, answers_a_login, redacted_response, redacted_value
 
 __all__ = [
     "APIConnectionError",
@@ -37,9 +43,6 @@ __all__ = [
     "RateLimitError",
     "UnexpectedResponseError",
 ]
-
-# Response headers that could carry a secret are not kept on errors.
-_SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "set-cookie", "cookie", "proxy-authorization"})
 
 
 class CallMeBackError(Exception):
@@ -59,27 +62,12 @@ class APITimeoutError(APIConnectionError):
     """The service did not answer within the timeout."""
 
 
-# Body members that hold a credential (a login's session token) are not kept on errors.
-_SECRET_MEMBERS = frozenset({"user_token", "token", "api_key", "password", "nonce"})
-
-
-def _redacted(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: "[redacted]" if key in _SECRET_MEMBERS else _redacted(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_redacted(item) for item in value]
-    return value
-
-
 def _body_of(response: httpx.Response) -> Any:
     try:
-        return _redacted(json.loads(response.content)) if response.content else None
+        return redacted_value(loads(response.content)) if response.content else None
     except ValueError:
-        return response.text
-
-
-def _headers_of(response: httpx.Response) -> dict[str, str]:
-    return {name: value for name, value in response.headers.items() if name.lower() not in _SECRET_HEADERS}
+        # The text of a login's answer that is not JSON may hold the session token: it is left out.
+        return REDACTED if answers_a_login(response) else response.text
 
 
 def _error_message(body: Any) -> str | None:
@@ -99,25 +87,40 @@ def _error_message(body: Any) -> str | None:
 
 
 class _ResponseError(CallMeBackError):
+    response: httpx.Response
+    """httpx's answer, a copy without credentials: its headers and its request's read `[redacted]` where they
+    held one, as do the members of its JSON body that hold one; a login's request body is left out."""
+    status_code: int
+    headers: httpx.Headers
+    """The answer's headers, case-insensitive (`e.headers["Retry-After"]`), without those that carry a secret."""
+    body: Any
+    """The answer's JSON (members holding a credential redacted), or its text when it is not JSON."""
+    method: str
+    url: str
+
     def __init__(self, message: str, *, response: httpx.Response, body: Any = None) -> None:
         super().__init__(message)
+        self.response = redacted_response(response)
         self.status_code = response.status_code
-        self.headers = _headers_of(response)
+        self.headers = self.response.headers
         self.body = body if body is not None else _body_of(response)
         self.method = response.request.method
         self.url = str(response.request.url)
 
 
 class APIStatusError(_ResponseError):
-    """The service answered with an error status."""
+    """The service answered with an error status (`from_api` False: a server that is not the API did)."""
 
-    def __init__(self, message: str | None = None, *, response: httpx.Response) -> None:
+    from_api: bool
+
+    def __init__(self, message: str | None = None, *, response: httpx.Response, from_api: bool = True) -> None:
         body = _body_of(response)
-        detail = _error_message(body) or message or response.reason_phrase
+        detail = (_error_message(body) if from_api else None) or message or response.reason_phrase
         request = response.request
         super().__init__(
             f"{request.method} {request.url.path}: {response.status_code} {detail}", response=response, body=body
         )
+        self.from_api = from_api
 
 
 class BadRequestError(APIStatusError):
@@ -165,9 +168,44 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error(response: httpx.Response) -> APIStatusError:
-    """The typed error for an error response."""
-    kind = _BY_STATUS.get(response.status_code)
+# Statuses a proxy or gateway in front of the API answers for it as well: their class holds whoever wrote the body.
+_FROM_ANY_SERVER = frozenset({408, 429})
+
+
+def status_error(response: httpx.Response, base_url: str | None = None) -> APIStatusError:
+    """The typed error for an error response.
+
+    A client error (4xx) whose body is not the API's JSON error body (an HTML page, an empty body, another
+    server's JSON) did not come from the API: it is a plain APIStatusError saying that the base URL is
+    probably wrong, so that `except NotFoundError` does not take a wrong address for a missing item.
+    """
+    status = response.status_code
+    kind = _BY_STATUS.get(status)
     if kind is None:
-        kind = InternalServerError if response.status_code >= 500 else APIStatusError
+        kind = InternalServerError if status >= 500 else APIStatusError
+    if 400 <= status < 500 and status not in _FROM_ANY_SERVER and not _api_error_body(response):
+        return APIStatusError(_not_the_api(response, base_url), response=response, from_api=False)
     return kind(response=response)
+
+
+def _api_error_body(response: httpx.Response) -> bool:
+    """Whether the body is the API's error body: a JSON object of the spec's error schema with at least one
+    of its members (the model every operation documents for its error statuses)."""
+    from voipstudio_callmeback_client.models import ErrorResponse
+
+    from ._checks import problem, schema_members
+
+    try:
+        body = loads(response.content)
+    except ValueError:
+        return False
+    if not isinstance(body, dict) or problem(ErrorResponse, body) is not None:
+        return False
+    return any(member in body for member in schema_members(ErrorResponse))
+
+
+def _not_the_api(response: httpx.Response, base_url: str | None) -> str:
+    content_type = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    what = "an empty body" if not response.content else f"a {content_type} body, not the API's JSON error"
+    place = f"is the base URL {base_url} right?" if base_url else "is the base URL right?"
+    return f"from a server that is probably not the Call Me Back API ({what}): {place}"

@@ -5,19 +5,24 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from ._response import APIResponse
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a collection: its items, its number (from 1) and `total`, the items matching in all."""
+    """One page of a collection: its items, its number (from 1) and `total`, the items matching in all;
+    `response`, the raw answer it came in (status, headers: see APIResponse)."""
 
     items: list[T]
     number: int
     total: int
+    response: APIResponse[Any] | None = field(default=None, compare=False, repr=False)
 
 
 def _page_number(number: int) -> int:
@@ -33,17 +38,22 @@ class SyncPaginator(Generic[T]):
     Nothing is fetched until iteration starts; each iteration starts again from page 1.
     """
 
-    def __init__(self, fetch: Callable[[int], Page[T]]) -> None:
+    def __init__(self, fetch: Callable[[int], Page[T]], *, first: Page[T] | None = None) -> None:
         self._fetch = fetch
+        self._first = first  # page 1, already fetched (with_raw_response.list()): the first iteration's
 
     def page(self, number: int) -> Page[T]:
         """Page `number` (from 1) alone, fetched now; past the last page its items are empty."""
         return self._fetch(_page_number(number))
 
+    def _fetch_first(self) -> Page[T]:
+        first, self._first = self._first, None
+        return first if first is not None else self._fetch(1)
+
     def pages(self) -> Iterator[Page[T]]:
         number, seen = 1, 0
         while True:
-            page = self._fetch(number)
+            page = self._fetch_first() if number == 1 else self._fetch(number)
             yield page
             seen += len(page.items)
             if not page.items or seen >= page.total:
@@ -64,18 +74,23 @@ class AsyncPaginator(Generic[T]):
     raised; leaving the iteration early cancels what is in flight.
     """
 
-    def __init__(self, fetch: Callable[[int], Awaitable[Page[T]]], *, prefetch: int = 4) -> None:
+    def __init__(
+        self, fetch: Callable[[int], Awaitable[Page[T]]], *, prefetch: int = 4, first: Page[T] | None = None
+    ) -> None:
         if type(prefetch) is not int or prefetch < 1:
             raise ValueError("prefetch must be a whole number of pages, 1 or more")
         self._fetch = fetch
         self._prefetch = prefetch
+        self._first = first  # page 1, already fetched (with_raw_response.list()): the first iteration's
 
     async def page(self, number: int) -> Page[T]:
         """Page `number` (from 1) alone, fetched now; past the last page its items are empty."""
         return await self._fetch(_page_number(number))
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
-        first = await self._fetch(1)
+        first, self._first = self._first, None
+        if first is None:
+            first = await self._fetch(1)
         yield first
         if not first.items or len(first.items) >= first.total:
             return

@@ -6,23 +6,36 @@ against the operation's JSON schemas (so that a bad `limit` or an unknown field 
 any request, with the bounds the spec states), the request is made by the operation's own
 `build`, and the answer is parsed into the model the table names and unwrapped from its
 `data` envelope. Only the line that waits for the answer differs between sync and async.
+
+A resource made by `_raw_copy()` returns each call's raw answer (`APIResponse`) instead;
+`to_raw` and its kin give its methods the types that say so (`with_raw_response`).
 """
 
 from __future__ import annotations
 
+import functools
 import keyword
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeVar, cast
 
+import httpx
 from voipstudio_callmeback_client.operations import Operation, Parameter
 from voipstudio_callmeback_client.types import UNSET
 
+from ._base import check_status, parse, parse_empty
 from ._filters import Filter, encode_filters
 from ._pagination import AsyncPaginator, Page, SyncPaginator
+from ._response import APIResponse
+from ._types import DEFAULT_OPTIONS, Options
+
+if TYPE_CHECKING:
+    from ._client import Sent
 
 T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
 
 # The query parameter that holds a list's filter: Filter objects, sent as the JSON text the service reads.
 FILTER_PARAMETER = "filter"
@@ -38,11 +51,17 @@ def method_keyword(parameter: Parameter) -> str:
 
 
 class SyncCaller(Protocol):
-    def _call(self, operation: Operation, request: dict[str, Any]) -> Any: ...
+    @property
+    def base_url(self) -> str: ...
+
+    def _request(self, request: dict[str, Any], options: Options) -> Sent: ...
 
 
 class AsyncCaller(Protocol):
-    async def _call(self, operation: Operation, request: dict[str, Any]) -> Any: ...
+    @property
+    def base_url(self) -> str: ...
+
+    async def _request(self, request: dict[str, Any], options: Options) -> Sent: ...
 
 
 # --- arguments, checked against the spec -----------------------------------------------------
@@ -219,9 +238,17 @@ def request(
 # --- answers ------------------------------------------------------------------------------------
 
 
-def unwrap(operation: Operation, answer: Any, item: type[T]) -> T:
-    """The item of an answer: the answer itself, or its `data` envelope's content."""
-    if type(answer) is item:
+def answer(operation: Operation, response: httpx.Response, base_url: str) -> Any:
+    """The model of an operation's answer as the table says (None for no body), or the client's error."""
+    if operation.response is None:
+        parse_empty(response, operation.status, base_url)
+        return None
+    return parse(response, operation.status, operation.response, base_url)
+
+
+def unwrap(operation: Operation, answer: Any, item: type[T] | None) -> T:
+    """The item of an answer: the answer itself, or its `data` envelope's content (None: no item)."""
+    if item is None or type(answer) is item:
         found: T = answer
         return found
     data = getattr(answer, "data", None)
@@ -230,12 +257,15 @@ def unwrap(operation: Operation, answer: Any, item: type[T]) -> T:
     return data
 
 
-def page(operation: Operation, answer: Any, number: int, item: type[T]) -> Page[T]:
-    """A page of a list operation's answer ({"data": [...], "total": N}, checked by the client's parse())."""
-    items = answer.data
+def page(operation: Operation, sent: Sent, number: int, item: type[T], base_url: str) -> Page[T]:
+    """A page of a list operation's answer ({"data": [...], "total": N}, checked by parse()), with its raw answer."""
+    parsed = answer(operation, sent.response, base_url)
+    items = parsed.data
     if items and not isinstance(items[0], item):  # as in unwrap()
         raise RuntimeError(f"{operation.id} answers no page of {item.__name__}: run scripts/regenerate")
-    return Page(items=items, number=number, total=answer.total)
+    raw: APIResponse[Page[T]] = APIResponse(sent.response, sent.retries_taken, lambda: found, sent.seconds)
+    found = Page(items=items, number=number, total=parsed.total, response=raw)
+    return found
 
 
 def _list_query(operation: Operation, query: Mapping[str, Any]) -> dict[str, Any]:
@@ -252,47 +282,166 @@ def _list_query(operation: Operation, query: Mapping[str, Any]) -> dict[str, Any
 # --- the two kinds of resource ------------------------------------------------------------------
 
 
+def resource_of(client: Any, kind: Callable[[Any], R]) -> R:
+    """The client's resource of this class, made at its first use (the clients' resource properties)."""
+    made: dict[Any, Any] = client.__dict__.setdefault("_resources", {})
+    found = made.get(kind)
+    if found is None:
+        found = made[kind] = kind(client)
+    resource: R = found
+    return resource
+
+
 class SyncResource:
     """A resource of the sync client: its methods call one operation each."""
 
-    def __init__(self, client: SyncCaller) -> None:
+    def __init__(self, client: SyncCaller, *, raw: bool = False) -> None:
         self._client = client
+        self._raw = raw
 
-    def _one(self, operation: Operation, item: type[T], *path: Any, fields: Mapping[str, Any] | None = None) -> T:
-        return unwrap(operation, self._client._call(operation, request(operation, path, fields=fields)), item)
+    def _raw_copy(self) -> Self:
+        """This resource, returning raw answers (see with_raw_response)."""
+        return type(self)(self._client, raw=True)
 
-    def _none(self, operation: Operation, *path: Any) -> None:
-        self._client._call(operation, request(operation, path))
+    def _one(
+        self,
+        operation: Operation,
+        item: type[T] | None,
+        *path: Any,
+        fields: Mapping[str, Any] | None = None,
+        options: Options = DEFAULT_OPTIONS,
+    ) -> T:
+        client = self._client
+        sent = client._request(request(operation, path, fields=fields), options)
+        if self._raw:
+            return cast(T, _raw(operation, item, sent, client.base_url))
+        return unwrap(operation, answer(operation, sent.response, client.base_url), item)
 
-    def _list(self, operation: Operation, item: type[T], query: Mapping[str, Any]) -> SyncPaginator[T]:
+    def _none(self, operation: Operation, *path: Any, options: Options = DEFAULT_OPTIONS) -> None:
+        """Call an operation that answers no body: None (the raw copy: the APIResponse, which to_raw types)."""
+        return cast(None, self._one(operation, None, *path, options=options))
+
+    def _list(
+        self, operation: Operation, item: type[T], query: Mapping[str, Any], *, options: Options = DEFAULT_OPTIONS
+    ) -> SyncPaginator[T]:
         checked = _list_query(operation, query)
+        client = self._client
 
         def fetch(number: int) -> Page[T]:
-            answer = self._client._call(operation, request(operation, query={**checked, PAGE_PARAMETER: number}))
-            return page(operation, answer, number, item)
+            sent = client._request(request(operation, query={**checked, PAGE_PARAMETER: number}), options)
+            return page(operation, sent, number, item, client.base_url)
 
-        return SyncPaginator(fetch)
+        if not self._raw:
+            return SyncPaginator(fetch)
+        first = fetch(1)
+        assert first.response is not None  # noqa: S101 - page() always sets it
+        return cast(SyncPaginator[T], _first_page(first.response, lambda: SyncPaginator(fetch, first=first)))
 
 
 class AsyncResource:
     """A resource of the async client: its methods call one operation each."""
 
-    def __init__(self, client: AsyncCaller) -> None:
+    def __init__(self, client: AsyncCaller, *, raw: bool = False) -> None:
         self._client = client
+        self._raw = raw
 
-    async def _one(self, operation: Operation, item: type[T], *path: Any, fields: Mapping[str, Any] | None = None) -> T:
-        return unwrap(operation, await self._client._call(operation, request(operation, path, fields=fields)), item)
+    def _raw_copy(self) -> Self:
+        """This resource, returning raw answers (see with_raw_response)."""
+        return type(self)(self._client, raw=True)
 
-    async def _none(self, operation: Operation, *path: Any) -> None:
-        await self._client._call(operation, request(operation, path))
+    async def _one(
+        self,
+        operation: Operation,
+        item: type[T] | None,
+        *path: Any,
+        fields: Mapping[str, Any] | None = None,
+        options: Options = DEFAULT_OPTIONS,
+    ) -> T:
+        client = self._client
+        sent = await client._request(request(operation, path, fields=fields), options)
+        if self._raw:
+            return cast(T, _raw(operation, item, sent, client.base_url))
+        return unwrap(operation, answer(operation, sent.response, client.base_url), item)
+
+    async def _none(self, operation: Operation, *path: Any, options: Options = DEFAULT_OPTIONS) -> None:
+        """Call an operation that answers no body: None (the raw copy: the APIResponse, which to_raw types)."""
+        return cast(None, await self._one(operation, None, *path, options=options))
 
     def _list(
-        self, operation: Operation, item: type[T], query: Mapping[str, Any], *, prefetch: int = 4
+        self,
+        operation: Operation,
+        item: type[T],
+        query: Mapping[str, Any],
+        *,
+        prefetch: int = 4,
+        options: Options = DEFAULT_OPTIONS,
     ) -> AsyncPaginator[T]:
         checked = _list_query(operation, query)
+        client = self._client
 
         async def fetch(number: int) -> Page[T]:
-            answer = await self._client._call(operation, request(operation, query={**checked, PAGE_PARAMETER: number}))
-            return page(operation, answer, number, item)
+            sent = await client._request(request(operation, query={**checked, PAGE_PARAMETER: number}), options)
+            return page(operation, sent, number, item, client.base_url)
 
-        return AsyncPaginator(fetch, prefetch=prefetch)
+        paginator = AsyncPaginator(fetch, prefetch=prefetch)  # checks prefetch now, raw or not
+        if not self._raw:
+            return paginator
+
+        async def first_page() -> APIResponse[AsyncPaginator[T]]:
+            first = await fetch(1)
+            assert first.response is not None  # noqa: S101 - page() always sets it
+            return _first_page(first.response, lambda: AsyncPaginator(fetch, prefetch=prefetch, first=first))
+
+        return cast(AsyncPaginator[T], first_page())
+
+
+def _raw(operation: Operation, item: type[T] | None, sent: Sent, base_url: str) -> APIResponse[T]:
+    """The raw answer of a call; an error status raises its error now, as the call itself would."""
+    response = sent.response
+    if not response.is_success:
+        check_status(response, operation.status, base_url)
+    parse = lambda: unwrap(operation, answer(operation, response, base_url), item)  # noqa: E731
+    return APIResponse(response, sent.retries_taken, parse, sent.seconds)
+
+
+def _first_page(response: APIResponse[Any], paginator: Callable[[], R]) -> APIResponse[R]:
+    """The raw answer of a list: its first page's, parsed into the paginator that starts with it."""
+    return APIResponse(response._response, response.retries_taken, paginator, response._seconds)
+
+
+# --- with_raw_response: the raw copy's methods, typed as they are -------------------------------
+
+_RAW_NOTE = "Returns the raw answer (APIResponse) of the call; its parse() gives what {name}() returns.\n\n"
+
+
+def _noted(method: Callable[..., Any], wrapper: Callable[..., Any]) -> Callable[..., Any]:
+    functools.update_wrapper(wrapper, method)
+    wrapper.__doc__ = _RAW_NOTE.format(name=method.__name__) + (method.__doc__ or "")
+    return wrapper
+
+
+def to_raw(method: Callable[P, R]) -> Callable[P, APIResponse[R]]:
+    """A sync raw-copy method, typed as returning the APIResponse it returns."""
+
+    def raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[R]:
+        return cast(APIResponse[R], method(*args, **kwargs))
+
+    return _noted(method, raw)
+
+
+def to_raw_async(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[APIResponse[R]]]:
+    """An async raw-copy method, typed as returning the APIResponse it returns."""
+
+    async def raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[R]:
+        return cast(APIResponse[R], await method(*args, **kwargs))
+
+    return _noted(method, raw)
+
+
+def to_raw_list(method: Callable[P, AsyncPaginator[T]]) -> Callable[P, Awaitable[APIResponse[AsyncPaginator[T]]]]:
+    """The async raw copy's list(): it fetches the first page, so it is awaited (the paginator is not)."""
+
+    async def raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[AsyncPaginator[T]]:
+        return await cast(Awaitable[APIResponse[AsyncPaginator[T]]], method(*args, **kwargs))
+
+    return _noted(method, raw)

@@ -14,6 +14,7 @@ method here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any, Unpack
 
 from voipstudio_callmeback_client.models import (
@@ -37,7 +38,9 @@ from voipstudio_callmeback_client.params import (
 
 from ._filters import Filter
 from ._pagination import AsyncPaginator, SyncPaginator
-from ._resource_base import AsyncCaller, AsyncResource, SyncCaller, SyncResource
+from ._resource_base import AsyncResource, SyncResource, resource_of, to_raw, to_raw_async, to_raw_list
+from ._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from ._types import options as _options
 
 # operationId -> (resource attribute, method) of every operation that has a method here.
 OPERATION_METHODS: Mapping[str, tuple[str, str]] = {
@@ -81,6 +84,11 @@ EXEMPT_OPERATIONS: frozenset[str] = frozenset(
 class Settings(SyncResource):
     """Call Me Back widget settings, one per widget, with full create, read, update and delete."""
 
+    @cached_property
+    def with_raw_response(self) -> SettingsWithRawResponse:
+        """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
+        return SettingsWithRawResponse(self)
+
     def list(
         self,
         *,
@@ -88,6 +96,11 @@ class Settings(SyncResource):
         sort: SettingSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> SyncPaginator[Setting]:
         """List widget settings.
 
@@ -105,7 +118,13 @@ class Settings(SyncResource):
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
+        Options (`RequestOptions`), for every page:
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         GET /callmeback/settings (listSettings).
+        `.with_raw_response.list(...)` returns its raw answer (`APIResponse`) instead.
         """
         return self._list(
             OPERATIONS["listSettings"],
@@ -116,9 +135,19 @@ class Settings(SyncResource):
                 "dir": dir,
                 "filter": filter,
             },
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
         )
 
-    def get(self, id: int) -> Setting:
+    def get(
+        self,
+        id: int,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Setting:
         """Get widget settings.
 
         Returns the Call Me Back settings with the given id.
@@ -126,11 +155,31 @@ class Settings(SyncResource):
         Arguments:
             id: The id of a Call Me Back settings resource.
 
-        GET /callmeback/settings/{id} (getSetting); returns the `Setting`.
-        """
-        return self._one(OPERATIONS["getSetting"], Setting, id)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    def create(self, **fields: Unpack[SettingCreateParams]) -> Setting:
+        GET /callmeback/settings/{id} (getSetting); returns the `Setting`.
+        `.with_raw_response.get(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return self._one(
+            OPERATIONS["getSetting"],
+            Setting,
+            id,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    def create(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        **fields: Unpack[SettingCreateParams],
+    ) -> Setting:
         """Create widget settings.
 
         Creates a Call Me Back settings resource. Only `name` is required; the service fills in the rest,
@@ -155,11 +204,33 @@ class Settings(SyncResource):
             max_call_rate (float, at least 0): The highest cost per minute, in the account's
                 currency, of a call the widget places. Left out, the service sets 0.15.
 
-        POST /callmeback/settings (createSetting); returns the `Setting`.
-        """
-        return self._one(OPERATIONS["createSetting"], Setting, fields=fields)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    def update(self, id: int, /, **fields: Unpack[SettingUpdateParams]) -> Setting:
+        POST /callmeback/settings (createSetting); returns the `Setting`.
+        `.with_raw_response.create(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return self._one(
+            OPERATIONS["createSetting"],
+            Setting,
+            fields=fields,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    def update(
+        self,
+        id: int,
+        /,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        **fields: Unpack[SettingUpdateParams],
+    ) -> Setting:
         """Update widget settings.
 
         Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -187,11 +258,32 @@ class Settings(SyncResource):
             max_call_rate (float, at least 0): The highest cost per minute, in the account's
                 currency, of a call the widget places.
 
-        PATCH /callmeback/settings/{id} (updateSetting); returns the `Setting`.
-        """
-        return self._one(OPERATIONS["updateSetting"], Setting, id, fields=fields)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    def delete(self, id: int) -> None:
+        PATCH /callmeback/settings/{id} (updateSetting); returns the `Setting`.
+        `.with_raw_response.update(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return self._one(
+            OPERATIONS["updateSetting"],
+            Setting,
+            id,
+            fields=fields,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    def delete(
+        self,
+        id: int,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> None:
         """Delete widget settings.
 
         Deletes the Call Me Back settings with the given id.
@@ -199,15 +291,53 @@ class Settings(SyncResource):
         Arguments:
             id: The id of a Call Me Back settings resource.
 
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         DELETE /callmeback/settings/{id} (deleteSetting).
+        `.with_raw_response.delete(...)` returns its raw answer (`APIResponse`) instead.
         """
-        self._none(OPERATIONS["deleteSetting"], id)
+        return self._none(
+            OPERATIONS["deleteSetting"],
+            id,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+
+class SettingsWithRawResponse:
+    """The methods of `Settings`, each returning its call's raw answer, an `APIResponse`
+    whose `parse()` gives what the method returns (for `list`, the first page's answer; `parse()` gives
+    the paginator, which starts with that page)."""
+
+    def __init__(self, resource: Settings) -> None:
+        raw = resource._raw_copy()
+        self.list = to_raw(raw.list)
+        self.get = to_raw(raw.get)
+        self.create = to_raw(raw.create)
+        self.update = to_raw(raw.update)
+        self.delete = to_raw(raw.delete)
 
 
 class Buttons(SyncResource):
     """The buttons a Call Me Back widget shows, with their online and offline appearance."""
 
-    def get(self, id: int) -> Button:
+    @cached_property
+    def with_raw_response(self) -> ButtonsWithRawResponse:
+        """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
+        return ButtonsWithRawResponse(self)
+
+    def get(
+        self,
+        id: int,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Button:
         """Get a button.
 
         Returns the Call Me Back button with the given id.
@@ -215,11 +345,31 @@ class Buttons(SyncResource):
         Arguments:
             id: The id of a Call Me Back button.
 
-        GET /callmeback/buttons/{id} (getButton); returns the `Button`.
-        """
-        return self._one(OPERATIONS["getButton"], Button, id)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    def create(self, **fields: Unpack[ButtonCreateParams]) -> Button:
+        GET /callmeback/buttons/{id} (getButton); returns the `Button`.
+        `.with_raw_response.get(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return self._one(
+            OPERATIONS["getButton"],
+            Button,
+            id,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    def create(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        **fields: Unpack[ButtonCreateParams],
+    ) -> Button:
         """Create a button.
 
         Creates a Call Me Back button. The body takes the same fields as an update; `name` is required.
@@ -231,11 +381,33 @@ class Buttons(SyncResource):
             data_offline (str): The button's appearance while no agent is available (an opaque
                 string the widget interprets).
 
-        POST /callmeback/buttons (createButton); returns the `Button`.
-        """
-        return self._one(OPERATIONS["createButton"], Button, fields=fields)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    def update(self, id: int, /, **fields: Unpack[ButtonUpdateParams]) -> Button:
+        POST /callmeback/buttons (createButton); returns the `Button`.
+        `.with_raw_response.create(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return self._one(
+            OPERATIONS["createButton"],
+            Button,
+            fields=fields,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    def update(
+        self,
+        id: int,
+        /,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        **fields: Unpack[ButtonUpdateParams],
+    ) -> Button:
         """Update a button.
 
         Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -251,11 +423,32 @@ class Buttons(SyncResource):
             data_offline (str): The button's appearance while no agent is available (an opaque
                 string the widget interprets).
 
-        PATCH /callmeback/buttons/{id} (updateButton); returns the `Button`.
-        """
-        return self._one(OPERATIONS["updateButton"], Button, id, fields=fields)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    def delete(self, id: int) -> None:
+        PATCH /callmeback/buttons/{id} (updateButton); returns the `Button`.
+        `.with_raw_response.update(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return self._one(
+            OPERATIONS["updateButton"],
+            Button,
+            id,
+            fields=fields,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    def delete(
+        self,
+        id: int,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> None:
         """Delete a button.
 
         Deletes the Call Me Back button with the given id.
@@ -263,13 +456,40 @@ class Buttons(SyncResource):
         Arguments:
             id: The id of a Call Me Back button.
 
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         DELETE /callmeback/buttons/{id} (deleteButton).
+        `.with_raw_response.delete(...)` returns its raw answer (`APIResponse`) instead.
         """
-        self._none(OPERATIONS["deleteButton"], id)
+        return self._none(
+            OPERATIONS["deleteButton"],
+            id,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+
+class ButtonsWithRawResponse:
+    """The methods of `Buttons`, each returning its call's raw answer, an `APIResponse`
+    whose `parse()` gives what the method returns."""
+
+    def __init__(self, resource: Buttons) -> None:
+        raw = resource._raw_copy()
+        self.get = to_raw(raw.get)
+        self.create = to_raw(raw.create)
+        self.update = to_raw(raw.update)
+        self.delete = to_raw(raw.delete)
 
 
 class Websites(SyncResource):
     """The websites on which Call Me Back widgets run (read-only)."""
+
+    @cached_property
+    def with_raw_response(self) -> WebsitesWithRawResponse:
+        """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
+        return WebsitesWithRawResponse(self)
 
     def list(
         self,
@@ -278,6 +498,11 @@ class Websites(SyncResource):
         sort: WebsiteSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> SyncPaginator[Website]:
         """List websites.
 
@@ -295,7 +520,13 @@ class Websites(SyncResource):
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
+        Options (`RequestOptions`), for every page:
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         GET /callmeback/websites (listWebsites).
+        `.with_raw_response.list(...)` returns its raw answer (`APIResponse`) instead.
         """
         return self._list(
             OPERATIONS["listWebsites"],
@@ -306,11 +537,27 @@ class Websites(SyncResource):
                 "dir": dir,
                 "filter": filter,
             },
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
         )
+
+
+class WebsitesWithRawResponse:
+    """The methods of `Websites`, each returning its call's raw answer, an `APIResponse`
+    whose `parse()` gives what the method returns (for `list`, the first page's answer; `parse()` gives
+    the paginator, which starts with that page)."""
+
+    def __init__(self, resource: Websites) -> None:
+        raw = resource._raw_copy()
+        self.list = to_raw(raw.list)
 
 
 class Cdrs(SyncResource):
     """Call detail records (CDRs) of the calls placed through Call Me Back widgets (read-only)."""
+
+    @cached_property
+    def with_raw_response(self) -> CdrsWithRawResponse:
+        """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
+        return CdrsWithRawResponse(self)
 
     def list(
         self,
@@ -319,6 +566,11 @@ class Cdrs(SyncResource):
         sort: CdrSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> SyncPaginator[Cdr]:
         """List call detail records.
 
@@ -339,7 +591,13 @@ class Cdrs(SyncResource):
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
+        Options (`RequestOptions`), for every page:
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         GET /callmeback/cdrs (listCdrs).
+        `.with_raw_response.list(...)` returns its raw answer (`APIResponse`) instead.
         """
         return self._list(
             OPERATIONS["listCdrs"],
@@ -350,11 +608,27 @@ class Cdrs(SyncResource):
                 "dir": dir,
                 "filter": filter,
             },
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
         )
+
+
+class CdrsWithRawResponse:
+    """The methods of `Cdrs`, each returning its call's raw answer, an `APIResponse`
+    whose `parse()` gives what the method returns (for `list`, the first page's answer; `parse()` gives
+    the paginator, which starts with that page)."""
+
+    def __init__(self, resource: Cdrs) -> None:
+        raw = resource._raw_copy()
+        self.list = to_raw(raw.list)
 
 
 class Visitors(SyncResource):
     """The website visitors who used a Call Me Back widget (read-only)."""
+
+    @cached_property
+    def with_raw_response(self) -> VisitorsWithRawResponse:
+        """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
+        return VisitorsWithRawResponse(self)
 
     def list(
         self,
@@ -363,6 +637,11 @@ class Visitors(SyncResource):
         sort: str | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> SyncPaginator[Visitor]:
         """List visitors.
 
@@ -381,7 +660,13 @@ class Visitors(SyncResource):
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
+        Options (`RequestOptions`), for every page:
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         GET /callmeback/visitors (listVisitors).
+        `.with_raw_response.list(...)` returns its raw answer (`APIResponse`) instead.
         """
         return self._list(
             OPERATIONS["listVisitors"],
@@ -392,24 +677,47 @@ class Visitors(SyncResource):
                 "dir": dir,
                 "filter": filter,
             },
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
         )
 
 
+class VisitorsWithRawResponse:
+    """The methods of `Visitors`, each returning its call's raw answer, an `APIResponse`
+    whose `parse()` gives what the method returns (for `list`, the first page's answer; `parse()` gives
+    the paginator, which starts with that page)."""
+
+    def __init__(self, resource: Visitors) -> None:
+        raw = resource._raw_copy()
+        self.list = to_raw(raw.list)
+
+
 class SyncResources:
-    """The resources of a CallMeBack client."""
+    """The resources of a CallMeBack client, made when first used."""
 
-    settings: Settings
-    buttons: Buttons
-    websites: Websites
-    cdrs: Cdrs
-    visitors: Visitors
+    @property
+    def settings(self) -> Settings:
+        """Call Me Back widget settings, one per widget, with full create, read, update and delete."""
+        return resource_of(self, Settings)
 
-    def _attach_resources(self, client: SyncCaller) -> None:
-        self.settings = Settings(client)
-        self.buttons = Buttons(client)
-        self.websites = Websites(client)
-        self.cdrs = Cdrs(client)
-        self.visitors = Visitors(client)
+    @property
+    def buttons(self) -> Buttons:
+        """The buttons a Call Me Back widget shows, with their online and offline appearance."""
+        return resource_of(self, Buttons)
+
+    @property
+    def websites(self) -> Websites:
+        """The websites on which Call Me Back widgets run (read-only)."""
+        return resource_of(self, Websites)
+
+    @property
+    def cdrs(self) -> Cdrs:
+        """Call detail records (CDRs) of the calls placed through Call Me Back widgets (read-only)."""
+        return resource_of(self, Cdrs)
+
+    @property
+    def visitors(self) -> Visitors:
+        """The website visitors who used a Call Me Back widget (read-only)."""
+        return resource_of(self, Visitors)
 
 
 # --- async -----------------------------------------------------------------------------------
@@ -417,6 +725,11 @@ class SyncResources:
 
 class AsyncSettings(AsyncResource):
     """Call Me Back widget settings, one per widget, with full create, read, update and delete."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncSettingsWithRawResponse:
+        """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
+        return AsyncSettingsWithRawResponse(self)
 
     def list(
         self,
@@ -426,6 +739,11 @@ class AsyncSettings(AsyncResource):
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[Setting]:
         """List widget settings.
 
@@ -443,7 +761,13 @@ class AsyncSettings(AsyncResource):
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
+        Options (`RequestOptions`), for every page:
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         GET /callmeback/settings (listSettings).
+        `.with_raw_response.list(...)` returns its raw answer (`APIResponse`) instead.
 
         After the first page, up to `prefetch` pages are fetched at once and still yielded in
         order (1 reads one page at a time)."""
@@ -457,9 +781,19 @@ class AsyncSettings(AsyncResource):
                 "filter": filter,
             },
             prefetch=prefetch,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
         )
 
-    async def get(self, id: int) -> Setting:
+    async def get(
+        self,
+        id: int,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Setting:
         """Get widget settings.
 
         Returns the Call Me Back settings with the given id.
@@ -467,11 +801,31 @@ class AsyncSettings(AsyncResource):
         Arguments:
             id: The id of a Call Me Back settings resource.
 
-        GET /callmeback/settings/{id} (getSetting); returns the `Setting`.
-        """
-        return await self._one(OPERATIONS["getSetting"], Setting, id)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    async def create(self, **fields: Unpack[SettingCreateParams]) -> Setting:
+        GET /callmeback/settings/{id} (getSetting); returns the `Setting`.
+        `.with_raw_response.get(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return await self._one(
+            OPERATIONS["getSetting"],
+            Setting,
+            id,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    async def create(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        **fields: Unpack[SettingCreateParams],
+    ) -> Setting:
         """Create widget settings.
 
         Creates a Call Me Back settings resource. Only `name` is required; the service fills in the rest,
@@ -496,11 +850,33 @@ class AsyncSettings(AsyncResource):
             max_call_rate (float, at least 0): The highest cost per minute, in the account's
                 currency, of a call the widget places. Left out, the service sets 0.15.
 
-        POST /callmeback/settings (createSetting); returns the `Setting`.
-        """
-        return await self._one(OPERATIONS["createSetting"], Setting, fields=fields)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    async def update(self, id: int, /, **fields: Unpack[SettingUpdateParams]) -> Setting:
+        POST /callmeback/settings (createSetting); returns the `Setting`.
+        `.with_raw_response.create(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return await self._one(
+            OPERATIONS["createSetting"],
+            Setting,
+            fields=fields,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    async def update(
+        self,
+        id: int,
+        /,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        **fields: Unpack[SettingUpdateParams],
+    ) -> Setting:
         """Update widget settings.
 
         Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -528,11 +904,32 @@ class AsyncSettings(AsyncResource):
             max_call_rate (float, at least 0): The highest cost per minute, in the account's
                 currency, of a call the widget places.
 
-        PATCH /callmeback/settings/{id} (updateSetting); returns the `Setting`.
-        """
-        return await self._one(OPERATIONS["updateSetting"], Setting, id, fields=fields)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    async def delete(self, id: int) -> None:
+        PATCH /callmeback/settings/{id} (updateSetting); returns the `Setting`.
+        `.with_raw_response.update(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return await self._one(
+            OPERATIONS["updateSetting"],
+            Setting,
+            id,
+            fields=fields,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    async def delete(
+        self,
+        id: int,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> None:
         """Delete widget settings.
 
         Deletes the Call Me Back settings with the given id.
@@ -540,15 +937,53 @@ class AsyncSettings(AsyncResource):
         Arguments:
             id: The id of a Call Me Back settings resource.
 
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         DELETE /callmeback/settings/{id} (deleteSetting).
+        `.with_raw_response.delete(...)` returns its raw answer (`APIResponse`) instead.
         """
-        await self._none(OPERATIONS["deleteSetting"], id)
+        return await self._none(
+            OPERATIONS["deleteSetting"],
+            id,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+
+class AsyncSettingsWithRawResponse:
+    """The methods of `AsyncSettings`, each returning its call's raw answer, an `APIResponse`
+    whose `parse()` gives what the method returns (for `list`, the first page's answer; `parse()` gives
+    the paginator, which starts with that page)."""
+
+    def __init__(self, resource: AsyncSettings) -> None:
+        raw = resource._raw_copy()
+        self.list = to_raw_list(raw.list)
+        self.get = to_raw_async(raw.get)
+        self.create = to_raw_async(raw.create)
+        self.update = to_raw_async(raw.update)
+        self.delete = to_raw_async(raw.delete)
 
 
 class AsyncButtons(AsyncResource):
     """The buttons a Call Me Back widget shows, with their online and offline appearance."""
 
-    async def get(self, id: int) -> Button:
+    @cached_property
+    def with_raw_response(self) -> AsyncButtonsWithRawResponse:
+        """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
+        return AsyncButtonsWithRawResponse(self)
+
+    async def get(
+        self,
+        id: int,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Button:
         """Get a button.
 
         Returns the Call Me Back button with the given id.
@@ -556,11 +991,31 @@ class AsyncButtons(AsyncResource):
         Arguments:
             id: The id of a Call Me Back button.
 
-        GET /callmeback/buttons/{id} (getButton); returns the `Button`.
-        """
-        return await self._one(OPERATIONS["getButton"], Button, id)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    async def create(self, **fields: Unpack[ButtonCreateParams]) -> Button:
+        GET /callmeback/buttons/{id} (getButton); returns the `Button`.
+        `.with_raw_response.get(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return await self._one(
+            OPERATIONS["getButton"],
+            Button,
+            id,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    async def create(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        **fields: Unpack[ButtonCreateParams],
+    ) -> Button:
         """Create a button.
 
         Creates a Call Me Back button. The body takes the same fields as an update; `name` is required.
@@ -572,11 +1027,33 @@ class AsyncButtons(AsyncResource):
             data_offline (str): The button's appearance while no agent is available (an opaque
                 string the widget interprets).
 
-        POST /callmeback/buttons (createButton); returns the `Button`.
-        """
-        return await self._one(OPERATIONS["createButton"], Button, fields=fields)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    async def update(self, id: int, /, **fields: Unpack[ButtonUpdateParams]) -> Button:
+        POST /callmeback/buttons (createButton); returns the `Button`.
+        `.with_raw_response.create(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return await self._one(
+            OPERATIONS["createButton"],
+            Button,
+            fields=fields,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    async def update(
+        self,
+        id: int,
+        /,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        **fields: Unpack[ButtonUpdateParams],
+    ) -> Button:
         """Update a button.
 
         Changes the fields present in the body and leaves every other field as it is; answers with the
@@ -592,11 +1069,32 @@ class AsyncButtons(AsyncResource):
             data_offline (str): The button's appearance while no agent is available (an opaque
                 string the widget interprets).
 
-        PATCH /callmeback/buttons/{id} (updateButton); returns the `Button`.
-        """
-        return await self._one(OPERATIONS["updateButton"], Button, id, fields=fields)
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
 
-    async def delete(self, id: int) -> None:
+        PATCH /callmeback/buttons/{id} (updateButton); returns the `Button`.
+        `.with_raw_response.update(...)` returns its raw answer (`APIResponse`) instead.
+        """
+        return await self._one(
+            OPERATIONS["updateButton"],
+            Button,
+            id,
+            fields=fields,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+    async def delete(
+        self,
+        id: int,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> None:
         """Delete a button.
 
         Deletes the Call Me Back button with the given id.
@@ -604,13 +1102,40 @@ class AsyncButtons(AsyncResource):
         Arguments:
             id: The id of a Call Me Back button.
 
+        Options (`RequestOptions`):
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         DELETE /callmeback/buttons/{id} (deleteButton).
+        `.with_raw_response.delete(...)` returns its raw answer (`APIResponse`) instead.
         """
-        await self._none(OPERATIONS["deleteButton"], id)
+        return await self._none(
+            OPERATIONS["deleteButton"],
+            id,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+        )
+
+
+class AsyncButtonsWithRawResponse:
+    """The methods of `AsyncButtons`, each returning its call's raw answer, an `APIResponse`
+    whose `parse()` gives what the method returns."""
+
+    def __init__(self, resource: AsyncButtons) -> None:
+        raw = resource._raw_copy()
+        self.get = to_raw_async(raw.get)
+        self.create = to_raw_async(raw.create)
+        self.update = to_raw_async(raw.update)
+        self.delete = to_raw_async(raw.delete)
 
 
 class AsyncWebsites(AsyncResource):
     """The websites on which Call Me Back widgets run (read-only)."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncWebsitesWithRawResponse:
+        """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
+        return AsyncWebsitesWithRawResponse(self)
 
     def list(
         self,
@@ -620,6 +1145,11 @@ class AsyncWebsites(AsyncResource):
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[Website]:
         """List websites.
 
@@ -637,7 +1167,13 @@ class AsyncWebsites(AsyncResource):
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
+        Options (`RequestOptions`), for every page:
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         GET /callmeback/websites (listWebsites).
+        `.with_raw_response.list(...)` returns its raw answer (`APIResponse`) instead.
 
         After the first page, up to `prefetch` pages are fetched at once and still yielded in
         order (1 reads one page at a time)."""
@@ -651,11 +1187,27 @@ class AsyncWebsites(AsyncResource):
                 "filter": filter,
             },
             prefetch=prefetch,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
         )
+
+
+class AsyncWebsitesWithRawResponse:
+    """The methods of `AsyncWebsites`, each returning its call's raw answer, an `APIResponse`
+    whose `parse()` gives what the method returns (for `list`, the first page's answer; `parse()` gives
+    the paginator, which starts with that page)."""
+
+    def __init__(self, resource: AsyncWebsites) -> None:
+        raw = resource._raw_copy()
+        self.list = to_raw_list(raw.list)
 
 
 class AsyncCdrs(AsyncResource):
     """Call detail records (CDRs) of the calls placed through Call Me Back widgets (read-only)."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncCdrsWithRawResponse:
+        """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
+        return AsyncCdrsWithRawResponse(self)
 
     def list(
         self,
@@ -665,6 +1217,11 @@ class AsyncCdrs(AsyncResource):
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[Cdr]:
         """List call detail records.
 
@@ -685,7 +1242,13 @@ class AsyncCdrs(AsyncResource):
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
+        Options (`RequestOptions`), for every page:
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         GET /callmeback/cdrs (listCdrs).
+        `.with_raw_response.list(...)` returns its raw answer (`APIResponse`) instead.
 
         After the first page, up to `prefetch` pages are fetched at once and still yielded in
         order (1 reads one page at a time)."""
@@ -699,11 +1262,27 @@ class AsyncCdrs(AsyncResource):
                 "filter": filter,
             },
             prefetch=prefetch,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
         )
+
+
+class AsyncCdrsWithRawResponse:
+    """The methods of `AsyncCdrs`, each returning its call's raw answer, an `APIResponse`
+    whose `parse()` gives what the method returns (for `list`, the first page's answer; `parse()` gives
+    the paginator, which starts with that page)."""
+
+    def __init__(self, resource: AsyncCdrs) -> None:
+        raw = resource._raw_copy()
+        self.list = to_raw_list(raw.list)
 
 
 class AsyncVisitors(AsyncResource):
     """The website visitors who used a Call Me Back widget (read-only)."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncVisitorsWithRawResponse:
+        """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
+        return AsyncVisitorsWithRawResponse(self)
 
     def list(
         self,
@@ -713,6 +1292,11 @@ class AsyncVisitors(AsyncResource):
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[Visitor]:
         """List visitors.
 
@@ -731,7 +1315,13 @@ class AsyncVisitors(AsyncResource):
             dir: The direction of the order chosen with `sort`.
             filter: `Filter` conditions that must all hold (sent as the `filter` parameter).
 
+        Options (`RequestOptions`), for every page:
+            extra_headers, extra_query, extra_body: headers, query parameters and JSON members to send as
+                well; timeout: this call's, instead of the client's (None: none); max_retries: this
+                call's, instead of the client's.
+
         GET /callmeback/visitors (listVisitors).
+        `.with_raw_response.list(...)` returns its raw answer (`APIResponse`) instead.
 
         After the first page, up to `prefetch` pages are fetched at once and still yielded in
         order (1 reads one page at a time)."""
@@ -745,21 +1335,44 @@ class AsyncVisitors(AsyncResource):
                 "filter": filter,
             },
             prefetch=prefetch,
+            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
         )
 
 
+class AsyncVisitorsWithRawResponse:
+    """The methods of `AsyncVisitors`, each returning its call's raw answer, an `APIResponse`
+    whose `parse()` gives what the method returns (for `list`, the first page's answer; `parse()` gives
+    the paginator, which starts with that page)."""
+
+    def __init__(self, resource: AsyncVisitors) -> None:
+        raw = resource._raw_copy()
+        self.list = to_raw_list(raw.list)
+
+
 class AsyncResources:
-    """The resources of an AsyncCallMeBack client."""
+    """The resources of an AsyncCallMeBack client, made when first used."""
 
-    settings: AsyncSettings
-    buttons: AsyncButtons
-    websites: AsyncWebsites
-    cdrs: AsyncCdrs
-    visitors: AsyncVisitors
+    @property
+    def settings(self) -> AsyncSettings:
+        """Call Me Back widget settings, one per widget, with full create, read, update and delete."""
+        return resource_of(self, AsyncSettings)
 
-    def _attach_resources(self, client: AsyncCaller) -> None:
-        self.settings = AsyncSettings(client)
-        self.buttons = AsyncButtons(client)
-        self.websites = AsyncWebsites(client)
-        self.cdrs = AsyncCdrs(client)
-        self.visitors = AsyncVisitors(client)
+    @property
+    def buttons(self) -> AsyncButtons:
+        """The buttons a Call Me Back widget shows, with their online and offline appearance."""
+        return resource_of(self, AsyncButtons)
+
+    @property
+    def websites(self) -> AsyncWebsites:
+        """The websites on which Call Me Back widgets run (read-only)."""
+        return resource_of(self, AsyncWebsites)
+
+    @property
+    def cdrs(self) -> AsyncCdrs:
+        """Call detail records (CDRs) of the calls placed through Call Me Back widgets (read-only)."""
+        return resource_of(self, AsyncCdrs)
+
+    @property
+    def visitors(self) -> AsyncVisitors:
+        """The website visitors who used a Call Me Back widget (read-only)."""
+        return resource_of(self, AsyncVisitors)

@@ -13,9 +13,13 @@ every Python name: modules, classes, parameters), this module renders:
   generated modules and instead of statuses, fields and bounds written by hand.
 - `generated/voipstudio_callmeback_client/params.py`: one TypedDict per JSON request
   body (`SettingCreateParams`), the keyword arguments of `create()` and `update()`.
+- `generated/voipstudio_callmeback_client/schemas.py`: the JSON schema of every model
+  (references resolved), by class name, which the overlay checks answers against.
 - `overlays/voipstudio_callmeback/_resources.py`: the resource classes of the sync and
   the async client, rendered from one template, one method per operation by
   convention (see `classify`), with the spec's words as docstrings.
+- `api.md`: the reference of every resource method, with the per-call options, raw
+  answers and requests past the spec, as Stainless SDKs ship it.
 
 Operations named in `overlays/exempt-operations.toml` get no resource method; every
 other operation that fits no convention is left out too, and tests/test_resources_cover_spec.py
@@ -38,11 +42,15 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "voipstudio_callmeback_client"
 JOIN_TEMPLATES = "join"  # under templates/
 # The modules of the join, each rendered from templates/join/<name>.jinja.
-MODULES = ("operations.py", "params.py", "resources.py", "decoders.py")
+MODULES = ("operations.py", "params.py", "resources.py", "decoders.py", "schemas.py", "api.md")
 EXEMPT = ROOT / "overlays" / "exempt-operations.toml"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Keys of a schema that describe examples, not values: left out of the copies in operations.py.
 EXAMPLE_KEYS = frozenset({"example", "examples"})
+# The keywords every resource method takes besides the operation's own (overlays' RequestOptions, and the
+# async list's prefetch): a parameter or body field of the same name would be shadowed, so the join refuses it.
+# tests/test_resources_cover_spec.py holds this to voipstudio_callmeback._types.RequestOptions.
+RESERVED_KEYWORDS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout", "max_retries", "prefetch"})
 # The largest values of integer formats: bounds that only restate the format are not worth a word in help.
 FORMAT_LIMITS = {("int32", "maximum"): 2**31 - 1, ("int64", "maximum"): 2**63 - 1}
 
@@ -153,6 +161,18 @@ class ResourceInfo:
                 return method.item
         return None
 
+    @property
+    def types(self) -> list[str]:
+        """The generated names its methods return or take (api.md's imports): the item, the request TypedDicts,
+        the enums of the list's parameters."""
+        names: set[str] = set()
+        for method in self.methods.values():
+            if method.operation.body is not None and method.name in ("create", "update"):
+                names.add(method.operation.body.params)
+            for argument in method.arguments:
+                names.update(argument.imports)
+        return ([self.item] if self.item else []) + sorted(names - {self.item})
+
 
 @dataclass
 class Join:
@@ -161,6 +181,7 @@ class Join:
     exempt: dict[str, str]
     unmapped: dict[str, str]  # operationId -> why no convention fits it
     tags: dict[str, str]  # tag -> its description
+    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)  # model class -> its JSON schema, resolved
 
     @property
     def model_imports(self) -> list[str]:
@@ -507,6 +528,18 @@ def build_join(document: dict[str, Any], generator_data: Any, exempt: dict[str, 
             )
             continue
         arguments = [p for p in operation.query_parameters if p.name != "page"] if method == "list" else []
+        taken = sorted(
+            (
+                {p.keyword for p in [*arguments, *operation.path_parameters]}
+                | {f.name for f in (operation.body.fields if operation.body else [])}
+            )
+            & RESERVED_KEYWORDS
+        )
+        if taken:
+            raise JoinError(
+                f"{operation.id}: {', '.join(taken)} would be a keyword of {attribute}.{method}() twice (every method "
+                "takes it as a per-call option); rename the parameter or field in the spec"
+            )
         resource.methods[method] = MethodInfo(
             name=method,
             operation=operation,
@@ -522,7 +555,50 @@ def build_join(document: dict[str, Any], generator_data: Any, exempt: dict[str, 
         exempt=exempt,
         unmapped=unmapped,
         tags=tag_descriptions,
+        schemas=model_schemas(document, generator_data, operations),
     )
+
+
+def model_schemas(
+    document: dict[str, Any], generator_data: Any, operations: list[OperationInfo]
+) -> dict[str, dict[str, Any]]:
+    """The JSON schema of every generated model, by class name, references resolved and prose left out: a
+    component's own schema, or for a model the generator made from an answer's inline schema, that schema."""
+    found: dict[str, dict[str, Any]] = {}
+    for model in generator_data.models:
+        where = text(model.name)  # a component's JSON pointer, such as /components/schemas/Setting
+        if where.startswith("/components/"):
+            found[str(model.class_info.name)] = checked_schema(resolve(document, {"$ref": f"#{where}"}))
+    for operation in operations:
+        if operation.success.model and operation.success.model not in found and operation.response_schema:
+            found[operation.success.model] = checked_schema(operation.response_schema)
+    return dict(sorted(found.items()))
+
+
+# Keywords of a schema that say what it means, not what it allows: schemas.py leaves them out.
+PROSE_KEYS = frozenset({"description", "title", "externalDocs"})
+# Keywords whose value is a schema, a list of schemas, or a map of names to schemas.
+SUBSCHEMA_KEYS = frozenset({"items", "additionalProperties", "not"})
+SUBSCHEMA_LISTS = frozenset({"allOf", "oneOf", "anyOf"})
+
+
+def checked_schema(schema: Any) -> Any:
+    """A resolved schema without its prose, at every depth (a property named `description` stays)."""
+    if not isinstance(schema, dict):
+        return schema
+    kept: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in PROSE_KEYS:
+            continue
+        if key == "properties" and isinstance(value, dict):
+            kept[key] = {name: checked_schema(sub) for name, sub in value.items()}
+        elif key in SUBSCHEMA_KEYS:
+            kept[key] = checked_schema(value)
+        elif key in SUBSCHEMA_LISTS and isinstance(value, list):
+            kept[key] = [checked_schema(sub) for sub in value]
+        else:
+            kept[key] = value
+    return kept
 
 
 # --- decoders of answers ------------------------------------------------------------------

@@ -23,16 +23,22 @@ from voipstudio_callmeback import Page, UnexpectedResponseError
 from voipstudio_callmeback._base import parse
 from voipstudio_callmeback._cli._export import FORMATS, Export, Format, Rows, export, read_page
 from voipstudio_callmeback._cli._spec import resources
+from voipstudio_callmeback._client import Sent
 from voipstudio_callmeback._resource_base import page as page_of
 
 from json_bodies import objects
 
-REQUEST = httpx.Request("GET", "https://api.test/v1.1/voipstudio/callmeback/anything")
+BASE_URL = "https://api.test/v1.1/voipstudio"
+REQUEST = httpx.Request("GET", f"{BASE_URL}/callmeback/anything")
 LISTS = [resource for resource in resources() if "list" in resource.operations and resource.item is not None]
 
 
 def response(body: bytes) -> httpx.Response:
     return httpx.Response(200, content=body, headers={"content-type": "application/json"}, request=REQUEST)
+
+
+def sent(body: bytes) -> Sent:
+    return Sent(response(body), 0)
 
 
 def written(pages: list[Page[Any]], format: Format, columns: list[str], rows: Rows) -> str:
@@ -71,13 +77,13 @@ def test_rows_write_what_models_write(resource: Any, format: Format, data: st.Da
     for number, items in enumerate(pages, start=1):
         body = json.dumps({"data": items, "total": sum(map(len, pages))}).encode()
         try:
-            answer = parse(response(body), operation.status, operation.response)
+            parse(response(body), operation.status, operation.response)
         except UnexpectedResponseError:  # a body the client refuses: read_page must refuse it too
             with pytest.raises(UnexpectedResponseError):
-                read_page(response(body), operation, item, rows, number)
+                read_page(sent(body), operation, item, rows, number, BASE_URL)
             return
-        modelled.append(page_of(operation, answer, number, item))
-        read.append(read_page(response(body), operation, item, rows, number))
+        modelled.append(page_of(operation, sent(body), number, item, BASE_URL))
+        read.append(read_page(sent(body), operation, item, rows, number, BASE_URL))
         if strict:
             assert isinstance(read[-1].items[0], msgspec.Struct), "a page the spec describes was not read as rows"
     assert written(read, format, columns, rows) == written(modelled, format, columns, rows)

@@ -21,8 +21,19 @@ from voipstudio_callmeback_sandbox import DEMO_ACCOUNT
 
 from sandbox.support import EXTRA_ACCOUNTS, RunningServer, accounts_file, run_cli
 
+from .mocked import mocked  # noqa: F401 - a fixture of the tests that use Mocked clients
+
 T = TypeVar("T")
 Mode = Literal["sync", "async"]
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    """Each test that takes it runs once with CallMeBack and once with AsyncCallMeBack."""
+    chosen: Mode = request.param
+    return chosen
+
+
 Client = CallMeBack | AsyncCallMeBack
 
 # Few call records for the accounts of the short-lived server: it only tests sessions.

@@ -15,14 +15,13 @@ import json
 import socket
 import struct
 import threading
-import types
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
-import httpx_retries.retry
 import pytest
+import voipstudio_callmeback._base
 from voipstudio_callmeback import (
     APIConnectionError,
     APIStatusError,
@@ -209,10 +208,12 @@ CASES = [
     case("reset-mid-body-get", "get", 3, APIConnectionError, reset_mid_body),
     case("reset-mid-body-then-ok-update", "update", 2, None, reset_mid_body, succeed("update")),
     case("reset-mid-body-post", "create", 1, APIConnectionError, reset_mid_body),
-    # Retryable statuses (408, 429, 502, 503, 504), for GET, PATCH and DELETE only.
+    # Retryable statuses (408, 429, 502, 503, 504), for GET, PATCH and DELETE (and 429 for POST).
     case("429-retry-after-then-ok", "get", 2, None, SLOW_DOWN_2S, succeed("get")),
     case("429-three-times", "get", 3, RateLimitError, SLOW_DOWN),
-    case("429-post", "create", 1, RateLimitError, SLOW_DOWN_2S),
+    # A 429 says the request was refused, not acted on: a POST is retried too.
+    case("429-post", "create", 3, RateLimitError, SLOW_DOWN_2S),
+    case("429-then-ok-post", "create", 2, None, SLOW_DOWN, succeed("create")),
     case("408-then-ok-list", "list", 2, None, json_answer(408, {"message": "timeout"}), succeed("list")),
     case("503-then-ok", "get", 2, None, MAINTENANCE, succeed("get")),
     case("503-post", "create", 1, InternalServerError, MAINTENANCE),
@@ -372,9 +373,9 @@ def run(
 
 
 def record_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Every wait the retry policy asks for, in order; its sleeps (sync and async) return at once.
+    """Every wait the clients ask for between attempts, in order; their sleeps (sync and async) return at once.
 
-    Only httpx_retries.retry's own references to `time` and `asyncio` are replaced, so
+    Only the clients' own wait (voipstudio_callmeback._base.sleep and asleep) is replaced, so
     nothing else in the process (the test servers' threads) stops sleeping.
     """
     waits: list[float] = []
@@ -385,8 +386,8 @@ def record_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def asleep(seconds: float) -> None:
         waits.append(seconds)
 
-    monkeypatch.setattr(httpx_retries.retry, "time", types.SimpleNamespace(sleep=sleep))
-    monkeypatch.setattr(httpx_retries.retry, "asyncio", types.SimpleNamespace(sleep=asleep))
+    monkeypatch.setattr(voipstudio_callmeback._base, "sleep", sleep)
+    monkeypatch.setattr(voipstudio_callmeback._base, "asleep", asleep)
     return waits
 
 

@@ -49,5 +49,5 @@ def test_integers_beyond_64_bits_stay_exact() -> None:
 
 @pytest.mark.parametrize("body", [b'{"data": [', b"\xff\xfe\x00", b"{'data': []}"])
 def test_malformed_json_is_an_unexpected_response(body: bytes) -> None:
-    with pytest.raises(UnexpectedResponseError, match="does not match the spec"):
+    with pytest.raises(UnexpectedResponseError, match="the body is not JSON"):
         first_cdr(body)

@@ -18,6 +18,7 @@ import httpx_retries.retry
 import pytest
 from voipstudio_callmeback import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     BadRequestError,
     InternalServerError,
@@ -135,6 +136,36 @@ class TestRetryAfter:
         assert waits == [2.0, 2.0]
         assert raised.value.headers["retry-after"] == "2"
 
+    @pytest.mark.parametrize(("header", "wait"), [("0", 0.0), ("0.25", 0.25), ("1.5", 1.5), (" 3 ", 3.0)])
+    def test_zero_and_fractions_are_waited_exactly(
+        self, mode: Mode, header: str, wait: float, waits: list[float]
+    ) -> None:
+        """Retry-After: 0 waits nothing (a test can ask for no wait) and a fraction waits that long, not a backoff."""
+        served = script(json_answer(429, {"message": "slow down"}, **{"Retry-After": header}), succeed("get"))
+        check_success("get", run(mode, "get", served.transport()))
+        assert waits == [wait]
+
+    @pytest.mark.parametrize("header", ["soon", "-1", "1e3", "nan", "Mon, 99 Foo 2026"])
+    def test_a_retry_after_it_cannot_read_falls_back_to_the_backoff(
+        self, mode: Mode, header: str, waits: list[float]
+    ) -> None:
+        served = script(json_answer(429, {"message": "slow down"}, **{"Retry-After": header}), succeed("get"))
+        check_success("get", run(mode, "get", served.transport()))
+        assert len(waits) == 1
+        assert 0 <= waits[0] <= BACKOFF_FACTOR
+
+    def test_a_date_in_the_past_waits_nothing(self, mode: Mode, waits: list[float]) -> None:
+        served = script(retry_after_date(-30), succeed("get"))
+        check_success("get", run(mode, "get", served.transport()))
+        assert waits == [0.0]
+
+    def test_a_post_refused_with_429_is_sent_again_after_the_wait(self, mode: Mode, waits: list[float]) -> None:
+        """A 429 says the request was not acted on: a POST is retried, honouring Retry-After."""
+        served = script(json_answer(429, {"message": "slow down"}, **{"Retry-After": "0.5"}), succeed("create"))
+        check_success("create", run(mode, "create", served.transport()))
+        assert served.attempts == 2
+        assert waits == [0.5]
+
     def test_503_retry_after_is_honoured(self, mode: Mode, waits: list[float]) -> None:
         """Retry-After on a 503 is waited for as on a 429."""
         served = script(json_answer(503, {"message": "maintenance"}, **{"Retry-After": "1"}), succeed("update"))
@@ -223,6 +254,33 @@ class TestErrorDetails:
         assert raised.value.body == HTML_PAGE.decode()
         assert raised.value.headers["content-type"] == "text/html"
 
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            respond(404, content=b"<html><h1>404 Not Found</h1></html>", headers={"content-type": "text/html"}),
+            respond(404),
+            respond(404, {"detail": "Not Found"}),  # another framework's JSON 404
+            respond(405, content=b"Method Not Allowed", headers={"content-type": "text/plain"}),
+        ],
+        ids=["html", "empty", "other-json", "text-405"],
+    )
+    def test_a_client_error_from_another_server_names_the_base_url(self, mode: Mode, answer: Action) -> None:
+        """A 4xx that is not the API's JSON error body: not NotFoundError, but an APIStatusError that says the
+        base URL is probably wrong and names it."""
+        with pytest.raises(APIStatusError) as raised:
+            run(mode, "get", script(answer).transport())
+        error = raised.value
+        assert type(error) is APIStatusError
+        assert not error.from_api
+        assert "probably not the Call Me Back API" in str(error)
+        assert f"is the base URL {BASE_URL} right?" in str(error)
+
+    def test_the_api_s_own_404_is_not_found(self, mode: Mode) -> None:
+        with pytest.raises(NotFoundError) as raised:
+            run(mode, "get", script(json_answer(404, {"message": "Resource not found"})).transport())
+        assert raised.value.from_api
+        assert "base URL" not in str(raised.value)
+
     def test_html_with_a_success_status_is_unexpected(self, mode: Mode) -> None:
         """A 200 in text/html: UnexpectedResponseError naming the content type, with the page as its body."""
         with pytest.raises(UnexpectedResponseError, match="text/html") as raised:
@@ -238,7 +296,7 @@ class TestErrorDetails:
 
     def test_malformed_json_is_unexpected(self, mode: Mode) -> None:
         """A 200 whose JSON is cut short: UnexpectedResponseError saying so, with the text as its body."""
-        with pytest.raises(UnexpectedResponseError, match="does not match") as raised:
+        with pytest.raises(UnexpectedResponseError, match="the body is not JSON") as raised:
             run(mode, "get", script(MALFORMED_JSON).transport())
         assert raised.value.body == '{"data": {"id": 7,'
 

@@ -64,7 +64,7 @@ class TestBrokenAnswers:
         with pytest.raises(APIConnectionError) as caught:
             client(handler).settings.get(1)
         assert caught.value.__cause__ is None
-        assert caught.value.__suppress_context__
+        assert caught.value.__context__ is None  # nothing of the httpx error, whose request has the headers
 
     @pytest.mark.parametrize("total", ["5", None, True, 2.5])
     def test_a_page_without_an_integer_total_is_unexpected(self, total: Any) -> None:
@@ -73,7 +73,7 @@ class TestBrokenAnswers:
         def handler(request: httpx.Request) -> httpx.Response:
             return httpx.Response(200, json={"data": [{"id": 1}], "total": total})
 
-        with pytest.raises(UnexpectedResponseError, match="integer total"):
+        with pytest.raises(UnexpectedResponseError, match="total: expected integer"):
             list(client(handler).cdrs.list())
 
     def test_a_gzip_body_that_is_valid_still_parses(self) -> None:

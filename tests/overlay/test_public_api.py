@@ -7,8 +7,9 @@ import types
 
 import pytest
 import voipstudio_callmeback
-from voipstudio_callmeback import _exceptions
+from voipstudio_callmeback import _exceptions, _resources
 from voipstudio_callmeback._resources import OPERATION_METHODS, RESOURCE_ITEMS
+from voipstudio_callmeback_client import models
 from voipstudio_callmeback_client.operations import OPERATIONS
 
 # The package's hand-written public names as released; a change here is a change of the API.
@@ -16,7 +17,10 @@ HAND_WRITTEN_NAMES = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "UNSET",
     "APIConnectionError",
+    "APIResponse",
     "APIStatusError",
     "APITimeoutError",
     "AsyncCallMeBack",
@@ -28,11 +32,14 @@ HAND_WRITTEN_NAMES = [
     "Filter",
     "InternalServerError",
     "NotFoundError",
+    "NotGiven",
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestOptions",
     "SyncPaginator",
     "UnexpectedResponseError",
+    "Unset",
     "format_timestamp",
     "parse_timestamp",
 ]
@@ -40,12 +47,16 @@ HAND_WRITTEN_NAMES = [
 
 def spec_names() -> dict[str, object]:
     """The generated names the package must re-export, read from the spec's operations: the model of
-    every resource's items and the TypedDict of every resource method's request body."""
+    every resource's items, the TypedDict of every resource method's request body, and every other name
+    the generated resource module takes from the models for its signatures (the `sort` enums of lists)."""
     names: dict[str, object] = {model.__name__: model for model in RESOURCE_ITEMS.values()}
     for operation_id in OPERATION_METHODS:
         body = OPERATIONS[operation_id].body
         if body is not None:
             names[body.params.__name__] = body.params
+    for name, value in vars(_resources).items():
+        if not name.startswith("_") and getattr(models, name, None) is value:
+            names[name] = value
     return names
 
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
+import os
 import re
+import subprocess
+import sys
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,11 +24,15 @@ from typing import Any
 import httpx
 import pytest
 from voipstudio_callmeback import (
+    DEFAULT_MAX_RETRIES,
+    APIConnectionError,
+    APITimeoutError,
     AsyncCallMeBack,
     AuthenticationError,
     CallMeBack,
     CallMeBackError,
     InternalServerError,
+    UnexpectedResponseError,
 )
 from voipstudio_callmeback._auth import Credentials
 
@@ -38,8 +46,10 @@ from .faults import (
     Case,
     Mode,
     Script,
+    fail,
     json_answer,
     record_waits,
+    respond,
     run,
     script,
     succeed,
@@ -112,29 +122,65 @@ def echoing(action: Action, secret: str) -> Action:
 
 
 def texts_of_error(error: BaseException) -> list[str]:
-    """What a user could print or log of an error: str, repr, args, its traceback, its attributes."""
-    found = [
-        str(error),
-        repr(error),
-        repr(error.args),
-        "".join(traceback.format_exception(error)),
-    ]
-    for name in ("headers", "body", "url", "method", "status_code", "errors"):
-        if hasattr(error, name):
-            value = getattr(error, name)
-            found += [str(value), repr(value)]
+    """What a user could print or log of an error: str, repr, args, its traceback, and everything reachable
+    from it: its attributes at any depth (`.response`, its headers, its content, its request's headers and
+    content ...), and the same of every exception of its __context__ / __cause__ chain."""
+    found = ["".join(traceback.format_exception(error))]
+    chain: list[BaseException] = []
+    link: BaseException | None = error
+    while link is not None and link not in chain:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    for link in chain:
+        found += reachable_texts(link)
+    return found
+
+
+def reachable_texts(value: object, seen: set[int] | None = None, depth: int = 0) -> list[str]:
+    """str and repr of a value and of everything it holds: attributes, items, and what httpx objects carry."""
+    seen = set() if seen is None else seen
+    if id(value) in seen or depth > 8:
+        return []
+    seen.add(id(value))
+    found = [str(value), repr(value)]
+    if isinstance(value, str | bytes | int | float | bool | type(None)):
+        if isinstance(value, bytes):
+            found.append(value.decode("latin-1"))
+        return found
+    if isinstance(value, httpx.Request | httpx.Response):
+        found += [repr(value.headers.multi_items()), str(value.url) if isinstance(value, httpx.Request) else ""]
+        with contextlib.suppress(httpx.RequestNotRead, httpx.ResponseNotRead):
+            found.append(value.content.decode("latin-1"))
+        if isinstance(value, httpx.Response):
+            with contextlib.suppress(RuntimeError):  # an answer without a request
+                found += reachable_texts(value.request, seen, depth + 1)
+        return found
+    if isinstance(value, BaseException):
+        found += reachable_texts(value.args, seen, depth + 1)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += reachable_texts(key, seen, depth + 1) + reachable_texts(item, seen, depth + 1)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            found += reachable_texts(item, seen, depth + 1)
+    attributes = getattr(value, "__dict__", None)
+    if isinstance(attributes, dict):
+        found += reachable_texts(attributes, seen, depth + 1)
+    for name in getattr(type(value), "__slots__", ()):
+        if hasattr(value, name):
+            found += reachable_texts(getattr(value, name), seen, depth + 1)
     return found
 
 
 def texts_of_client(client: CallMeBack | AsyncCallMeBack) -> list[str]:
     """What a user could print of a client and of its credentials."""
-    credentials: Credentials = client._auth.credentials
+    credentials: Credentials = client._session.auth.credentials
     return [
         str(client),
         repr(client),
         repr(vars(client)),
         repr(vars(client._config)),
-        repr(client._auth),
+        repr(client._session.auth),
         str(credentials),
         repr(credentials),
     ]
@@ -171,8 +217,13 @@ def check_outcome(fault: Case, outcome: object) -> None:
         assert type(outcome) is fault.error, outcome
 
 
-def package_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [record.getMessage() for record in caplog.records if record.name == LOGGER]
+def package_lines(caplog: pytest.LogCaptureFixture, level: int | None = None) -> list[str]:
+    """The messages of the package's log records (of one level, if given)."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == LOGGER and (level is None or record.levelno == level)
+    ]
 
 
 @pytest.mark.usefixtures("debug_logging")
@@ -194,7 +245,7 @@ class TestCanaries:
         options = {**canary.options, **fault.client_options}
         outcome = outcome_of(lambda: run(mode, fault.operation, served.transport(), clients=clients, **options))
         check_outcome(fault, outcome)
-        texts = texts_of_error(outcome) if isinstance(outcome, CallMeBackError) else [repr(outcome)]
+        texts = texts_of_error(outcome) if isinstance(outcome, CallMeBackError) else reachable_texts(outcome)
         name, value = canary.header
         assert [sent.headers[name] for sent in served.requests] == [value] * fault.attempts
         assert package_lines(caplog), "the debug log was on"
@@ -286,6 +337,77 @@ class TestLogin:
         texts += texts_of_logs(caplog, capsys)
         assert PASSWORD_CANARY in logins.requests[0].content.decode(), "the password was sent"
         assert_hidden(texts, self.FORMS)
+
+    @pytest.mark.parametrize(
+        ("login", "error"),
+        [
+            pytest.param(fail(httpx.RemoteProtocolError, "Server disconnected"), APIConnectionError, id="disconnected"),
+            pytest.param(fail(httpx.ReadTimeout), APITimeoutError, id="read-timeout"),
+            pytest.param(
+                json_answer(200, {"user_token": SESSION_CANARY, "user_id": "not a number"}),
+                UnexpectedResponseError,
+                id="token-with-a-bad-user-id",
+            ),
+            pytest.param(
+                respond(
+                    200,
+                    content=f'{{"user_token": "{SESSION_CANARY}", '.encode(),
+                    headers={"content-type": "application/json"},
+                ),
+                UnexpectedResponseError,
+                id="token-in-broken-json",
+            ),
+        ],
+    )
+    def test_a_failed_login_holds_neither_password_nor_token_in_its_chain(
+        self,
+        mode: Mode,
+        login: Action,
+        error: type[CallMeBackError],
+        caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A login that breaks off or answers oddly: the error, its .response and request copies, and every
+        exception of its __context__/__cause__ chain show neither the password nor a session token."""
+        handler, logins, _ = login_server(login=login)
+        texts: list[str] = []
+        with pytest.raises(error):
+            run_login(mode, handler, texts)
+        texts += texts_of_logs(caplog, capsys)
+        assert PASSWORD_CANARY in logins.requests[0].content.decode(), "the password was sent"
+        assert_hidden(texts, self.FORMS)
+
+    def test_a_refused_two_factor_code_stays_hidden(
+        self, mode: Mode, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """POST /login2fa refused: its request copy on the error has no body (the code and the nonce)."""
+        code, nonce = "998877", "canary-NONCE-77f1e0d2c3b4a596"
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/login"):
+                return httpx.Response(202, json={"nonce": nonce, "message": "2FA"})
+            return httpx.Response(401, json={"message": "Invalid code"})
+
+        transport = httpx.MockTransport(handler)
+
+        def log_in() -> None:
+            if mode == "sync":
+                with httpx.Client(transport=transport) as http:
+                    CallMeBack.login(EMAIL, PASSWORD_CANARY, otp=code, base_url=BASE_URL, http_client=http)
+                return
+
+            async def main() -> None:
+                async with httpx.AsyncClient(transport=transport) as http:
+                    await AsyncCallMeBack.login(EMAIL, PASSWORD_CANARY, otp=code, base_url=BASE_URL, http_client=http)
+
+            asyncio.run(main())
+
+        with pytest.raises(AuthenticationError) as raised:
+            log_in()
+        texts: list[str] = []
+        texts += texts_of_error(raised.value) + texts_of_logs(caplog, capsys)
+        assert raised.value.response.request.content == b""
+        assert_hidden(texts, (*self.FORMS, code, nonce))
 
     @pytest.mark.parametrize(
         ("answers", "requests"),
@@ -380,6 +502,10 @@ class TestTransportSecurity:
 # --- the debug log ------------------------------------------------------------------------------
 
 LINE = re.compile(r"(?P<method>[A-Z]+) (?P<path>\S+) (?P<outcome>\S+) (?P<elapsed>\d+\.\d)ms retries=(?P<retries>\d+)")
+RETRY_LINE = re.compile(
+    r"(?P<method>[A-Z]+) (?P<path>\S+): (?P<outcome>\S+); retrying in (?P<wait>\d+\.\d\d)s "
+    r"\(retry (?P<retry>\d+) of (?P<of>\d+)\)"
+)
 
 
 @pytest.mark.usefixtures("debug_logging")
@@ -391,11 +517,29 @@ class TestDebugLog:
         served = script(*fault.actions)
         outcome = outcome_of(lambda: run(mode, fault.operation, served.transport(), **fault.client_options))
         check_outcome(fault, outcome)
-        (line,) = package_lines(caplog)
+        (line,) = package_lines(caplog, logging.DEBUG)
         match = LINE.fullmatch(line)
         assert match is not None, line
         assert (match["method"], match["path"]) == REQUESTS[fault.operation]
         assert int(match["retries"]) == fault.attempts - 1
+
+    @pytest.mark.parametrize("fault", CASES)
+    def test_one_warning_per_wait(
+        self, mode: Mode, fault: Case, caplog: pytest.LogCaptureFixture, waits: list[float]
+    ) -> None:
+        """Each wait before a retry makes one WARNING line: method, path, what failed, the wait, which retry."""
+        served = script(*fault.actions)
+        outcome_of(lambda: run(mode, fault.operation, served.transport(), **fault.client_options))
+        lines = package_lines(caplog, logging.WARNING)
+        assert len(lines) == fault.attempts - 1 == len(waits)
+        for number, (line, wait) in enumerate(zip(lines, waits, strict=True), start=1):
+            match = RETRY_LINE.fullmatch(line)
+            assert match is not None, line
+            assert (match["method"], match["path"]) == REQUESTS[fault.operation]
+            assert match["wait"] == f"{wait:.2f}"
+            assert int(match["retry"]) == number
+            assert int(match["of"]) == fault.client_options.get("max_retries", DEFAULT_MAX_RETRIES)
+            assert match["outcome"].isdigit() or match["outcome"].endswith(("Error", "Timeout"))
 
     def test_the_lines_name_the_outcome(
         self, mode: Mode, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
@@ -407,7 +551,7 @@ class TestDebugLog:
             run(mode, "create", script(REFUSED).transport())
         with pytest.raises(CallMeBackError):
             run(mode, "delete", script(json_answer(404, {"message": "Not found"})).transport())
-        lines = package_lines(caplog)
+        lines = package_lines(caplog, logging.DEBUG)
         expected = [
             ("GET", REQUESTS["get"][1], "200", "0"),
             ("PATCH", REQUESTS["update"][1], "200", "1"),
@@ -420,6 +564,48 @@ class TestDebugLog:
             assert match is not None, line
             found.append((match["method"], match["path"], match["outcome"], match["retries"]))
         assert found == expected
-        printed = [line for line in capsys.readouterr().err.splitlines() if f" {LOGGER} DEBUG " in line]
-        assert len(printed) == 4
-        assert all(line.endswith(text) for line, text in zip(printed, lines, strict=True))
+
+
+# A program that makes one request through a mock transport, its logging configured or not.
+LOGGING_PROGRAM = """
+import logging, sys
+import httpx
+from voipstudio_callmeback import CallMeBack
+
+if sys.argv[1] == "configured":
+    logging.basicConfig(format="APP %(name)s %(levelname)s %(message)s")
+answers = iter([httpx.Response(503, json={"message": "busy"}, headers={"Retry-After": "0"}),
+                httpx.Response(200, json={"data": {"id": 7, "name": "Shop"}})])
+http = httpx.Client(transport=httpx.MockTransport(lambda request: next(answers)))
+with CallMeBack(token="t0ken", base_url="https://api.test/v1.1/voipstudio", http_client=http) as cmb:
+    cmb.settings.get(7)
+"""
+
+
+class TestLogOutput:
+    """What VOIPSTUDIO_LOG=debug prints, in a program of its own: once per line, by whoever handles logging."""
+
+    def run(self, how: str) -> list[str]:
+        env = {**os.environ, "VOIPSTUDIO_LOG": "debug"}
+        done = subprocess.run(
+            [sys.executable, "-c", LOGGING_PROGRAM, how],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=True,
+        )
+        return [line for line in done.stderr.splitlines() if f"{LOGGER} " in line]
+
+    def test_without_logging_set_up_the_package_prints_each_line(self) -> None:
+        """No logging configuration: the package's own handler prints the wait and the request, once each."""
+        lines = self.run("bare")
+        assert len(lines) == 2, lines
+        assert f"{LOGGER} WARNING GET /v1.1/voipstudio/callmeback/settings/7: 503; retrying in 0.00s" in lines[0]
+        assert re.search(rf"{LOGGER} DEBUG GET /v1.1/voipstudio/callmeback/settings/7 200 \S+ms retries=1$", lines[1])
+
+    def test_an_application_that_configures_logging_gets_each_line_once(self) -> None:
+        """logging.basicConfig(): the application's handler prints each line, and the package's stays silent."""
+        lines = self.run("configured")
+        assert len(lines) == 2, lines
+        assert all(line.startswith(f"APP {LOGGER} ") for line in lines), lines

@@ -12,7 +12,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="Button")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Button:
     """A Call Me Back button, as the service returns it. Only `id` is certain
     to be present. The reference page shows the fields of a settings
@@ -35,6 +35,19 @@ class Button:
     data_offline: Any | Unset = UNSET
     created_at: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("id", self.id),
+            ("name", self.name),
+            ("data_online", self.data_online),
+            ("data_offline", self.data_offline),
+            ("created_at", self.created_at),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -11,7 +11,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ButtonCreate")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ButtonCreate:
     """The fields of a new button. Only `name` is required.
 
@@ -26,6 +26,15 @@ class ButtonCreate:
     name: str
     data_online: str | Unset = UNSET
     data_offline: str | Unset = UNSET
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("name", self.name),
+            ("data_online", self.data_online),
+            ("data_offline", self.data_offline),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

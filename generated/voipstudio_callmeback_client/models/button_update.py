@@ -11,7 +11,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ButtonUpdate")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ButtonUpdate:
     """The fields to change in a button, at least one; fields left out keep their value.
 
@@ -26,6 +26,15 @@ class ButtonUpdate:
     name: str | Unset = UNSET
     data_online: str | Unset = UNSET
     data_offline: str | Unset = UNSET
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("name", self.name),
+            ("data_online", self.data_online),
+            ("data_offline", self.data_offline),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

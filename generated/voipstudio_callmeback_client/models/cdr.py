@@ -12,7 +12,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="Cdr")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Cdr:
     """The record of one call placed through a Call Me Back widget. The
     reference page's example shows the fields of a settings resource
@@ -91,6 +91,46 @@ class Cdr:
     metadata: None | str | Unset = UNSET
     nb_notes: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("id", self.id),
+            ("call_id", self.call_id),
+            ("live_id", self.live_id),
+            ("parent_live_id", self.parent_live_id),
+            ("user_id", self.user_id),
+            ("sip_endpoint_id", self.sip_endpoint_id),
+            ("server_id", self.server_id),
+            ("type_", self.type_),
+            ("calldate", self.calldate),
+            ("clid", self.clid),
+            ("src_id", self.src_id),
+            ("src_name", self.src_name),
+            ("src", self.src),
+            ("src_ua", self.src_ua),
+            ("src_codec", self.src_codec),
+            ("dst_id", self.dst_id),
+            ("dst", self.dst),
+            ("dst_name", self.dst_name),
+            ("dst_ua", self.dst_ua),
+            ("dst_codec", self.dst_codec),
+            ("duration", self.duration),
+            ("billsec", self.billsec),
+            ("disposition", self.disposition),
+            ("destination", self.destination),
+            ("context", self.context),
+            ("rate", self.rate),
+            ("charge", self.charge),
+            ("t_cause", self.t_cause),
+            ("info", self.info),
+            ("labels", self.labels),
+            ("metadata", self.metadata),
+            ("nb_notes", self.nb_notes),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

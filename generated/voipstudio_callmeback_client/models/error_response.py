@@ -12,7 +12,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ErrorResponse")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ErrorResponse:
     """The body of every error response. VoIPstudio publishes no error
     schema. The service has been seen answering `{"message": "..."}`,
@@ -33,6 +33,16 @@ class ErrorResponse:
     message: None | str | Unset = UNSET
     errors: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("message", self.message),
+            ("errors", self.errors),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         message: None | str | Unset

@@ -6,10 +6,12 @@ from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
+from ..types import UNSET
+
 T = TypeVar("T", bound="LoginRequest")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LoginRequest:
     """The credentials of a VoIPstudio user.
 
@@ -20,6 +22,14 @@ class LoginRequest:
 
     email: str
     password: str
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("email", self.email),
+            ("password", self.password),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email

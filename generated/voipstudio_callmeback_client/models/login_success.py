@@ -12,7 +12,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="LoginSuccess")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LoginSuccess:
     """A successful login.
 
@@ -27,6 +27,17 @@ class LoginSuccess:
     user_id: int
     message: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("user_token", self.user_token),
+            ("user_id", self.user_id),
+            ("message", self.message),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         user_token = self.user_token

@@ -12,7 +12,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="Setting")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Setting:
     """The settings of one Call Me Back widget, as the service returns them.
     Only `id` is certain to be present; every other field may be missing
@@ -57,6 +57,28 @@ class Setting:
     welcome_screen_msg: None | str | Unset = UNSET
     max_call_rate: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("id", self.id),
+            ("allowed_countries", self.allowed_countries),
+            ("button_id", self.button_id),
+            ("created_at", self.created_at),
+            ("culture", self.culture),
+            ("ddi", self.ddi),
+            ("floating_icon", self.floating_icon),
+            ("name", self.name),
+            ("position", self.position),
+            ("privacy_policy_url", self.privacy_policy_url),
+            ("show_to_allowed_countries_only", self.show_to_allowed_countries_only),
+            ("title", self.title),
+            ("welcome_screen_msg", self.welcome_screen_msg),
+            ("max_call_rate", self.max_call_rate),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

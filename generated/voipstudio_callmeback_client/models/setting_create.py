@@ -11,7 +11,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="SettingCreate")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SettingCreate:
     """The fields of new Call Me Back settings. Only `name` is required.
 
@@ -44,6 +44,23 @@ class SettingCreate:
     privacy_policy_url: str | Unset = UNSET
     ddi_e164: int | Unset = UNSET
     max_call_rate: float | Unset = 0.15
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("name", self.name),
+            ("button_id", self.button_id),
+            ("position", self.position),
+            ("floating_icon", self.floating_icon),
+            ("culture", self.culture),
+            ("allowed_countries", self.allowed_countries),
+            ("show_to_allowed_countries_only", self.show_to_allowed_countries_only),
+            ("welcome_screen_msg", self.welcome_screen_msg),
+            ("privacy_policy_url", self.privacy_policy_url),
+            ("ddi_e164", self.ddi_e164),
+            ("max_call_rate", self.max_call_rate),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SettingResponse")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SettingResponse:
     """One settings resource.
 
@@ -31,6 +31,16 @@ class SettingResponse:
     data: Setting
     links: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("data", self.data),
+            ("links", self.links),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()

@@ -7,10 +7,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET
+
 T = TypeVar("T", bound="TwoFactorChallenge")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TwoFactorChallenge:
     """The login needs a two-factor code; the nonce identifies it in `POST /login2fa`.
 
@@ -20,6 +22,15 @@ class TwoFactorChallenge:
 
     nonce: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("nonce", self.nonce),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         nonce = self.nonce

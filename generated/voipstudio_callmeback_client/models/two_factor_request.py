@@ -6,10 +6,12 @@ from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
+from ..types import UNSET
+
 T = TypeVar("T", bound="TwoFactorRequest")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TwoFactorRequest:
     """A two-factor code and the nonce of the login it completes.
 
@@ -20,6 +22,14 @@ class TwoFactorRequest:
 
     code: str
     nonce: str
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("code", self.code),
+            ("nonce", self.nonce),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code

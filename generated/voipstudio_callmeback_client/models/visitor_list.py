@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET
+
 if TYPE_CHECKING:
     from ..models.visitor import Visitor
 
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="VisitorList")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class VisitorList:
     """A page of visitors.
 
@@ -26,6 +28,16 @@ class VisitorList:
     data: list[Visitor]
     total: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("data", self.data),
+            ("total", self.total),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         data = []

@@ -12,7 +12,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="Website")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Website:
     """A website Call Me Back widgets run on. No field list is published; the
     reference page's example shows the fields of a settings resource, so
@@ -54,6 +54,27 @@ class Website:
     title: None | str | Unset = UNSET
     welcome_screen_msg: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        fields: list[tuple[str, object]] = [
+            ("id", self.id),
+            ("allowed_countries", self.allowed_countries),
+            ("button_id", self.button_id),
+            ("created_at", self.created_at),
+            ("culture", self.culture),
+            ("ddi", self.ddi),
+            ("floating_icon", self.floating_icon),
+            ("name", self.name),
+            ("position", self.position),
+            ("privacy_policy_url", self.privacy_policy_url),
+            ("show_to_allowed_countries_only", self.show_to_allowed_countries_only),
+            ("title", self.title),
+            ("welcome_screen_msg", self.welcome_screen_msg),
+        ]
+        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -25,18 +25,21 @@ from dataclasses import dataclass
 from typing import IO, Any, Literal, Protocol
 
 import attrs
-import httpx
 import msgspec
 from voipstudio_callmeback_client.decoders import STRUCTS
 from voipstudio_callmeback_client.operations import Operation
 from voipstudio_callmeback_client.types import UNSET, Unset
 
 from .. import AsyncCallMeBack, Page
-from .._base import _check_status, _content_type, parse, pause_collection, resume_collection
+from .._base import _content_type, check_status, pause_collection, resume_collection
 from .._pagination import AsyncPaginator
 from .._resource_base import PAGE_PARAMETER, _list_query, request
 from .._resource_base import page as page_of
+from .._types import DEFAULT_OPTIONS
 from ._spec import Resource
+
+if typing.TYPE_CHECKING:
+    from .._client import Sent
 
 Format = Literal["csv", "jsonl"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl")
@@ -208,14 +211,15 @@ def row_pages(
     checked = _list_query(operation, query)
 
     async def fetch(number: int) -> Page[Any]:
-        response = await client._answer(request(operation, query={**checked, PAGE_PARAMETER: number}))
-        return read_page(response, operation, item, rows, number)
+        sent = await client._request(request(operation, query={**checked, PAGE_PARAMETER: number}), DEFAULT_OPTIONS)
+        return read_page(sent, operation, item, rows, number, client.base_url)
 
     return AsyncPaginator(fetch, prefetch=prefetch).pages()
 
 
-def read_page(response: httpx.Response, operation: Operation, item: type[Any], rows: Rows, number: int) -> Page[Any]:
+def read_page(sent: Sent, operation: Operation, item: type[Any], rows: Rows, number: int, base_url: str) -> Page[Any]:
     """One page of the answer: rows when they read it exactly, else models (and the client's errors)."""
+    response = sent.response
     if (
         rows.decode is not None
         and response.status_code == operation.status
@@ -226,14 +230,14 @@ def read_page(response: httpx.Response, operation: Operation, item: type[Any], r
         try:
             found, total = rows.decode(content)
             return Page(items=found, number=number, total=total)
-        except msgspec.MsgspecError:
+        except (msgspec.MsgspecError, RecursionError):  # too deep: the models path says so
             pass
         finally:
             resume_collection(paused)
-    _check_status(response, operation.status)
+    check_status(response, operation.status, base_url)
     if operation.response is None:
         raise TypeError(f"{operation.id} answers no page")
-    return page_of(operation, parse(response, operation.status, operation.response), number, item)
+    return page_of(operation, sent, number, item, base_url)
 
 
 class CsvWriter:
