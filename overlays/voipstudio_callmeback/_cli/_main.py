@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import click
 
 from .._base import DEFAULT_BASE_URL
+from ._api_command import api
 from ._commands import resource_group
 from ._completion import completion
 from ._session_commands import login, logout, whoami
@@ -28,7 +29,7 @@ ENVIRONMENT = """\b
 Environment:
   VOIPSTUDIO_API_TOKEN                    a session token (X-Auth-Token)
   VOIPSTUDIO_USER_ID, VOIPSTUDIO_API_KEY  an API key (HTTP Basic)
-  VOIPSTUDIO_BASE_URL, VOIPSTUDIO_SANDBOX, VOIPSTUDIO_ALLOW_HTTP  the options above
+  VOIPSTUDIO_BASE_URL, VOIPSTUDIO_SANDBOX, VOIPSTUDIO_ALLOW_HTTP, VOIPSTUDIO_TIMEOUT  the options above
   VOIPSTUDIO_LOG=debug                    one line per request on standard error
   NO_COLOR                                no colour
 Credentials: the environment's first, then the session `login` stored for the base URL."""
@@ -87,9 +88,19 @@ class Group(click.Group):
     show_envvar=True,
     help="Send credentials over plain http to a machine other than this one (they travel unencrypted).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    envvar="VOIPSTUDIO_TIMEOUT",
+    show_envvar=True,
+    metavar="SECONDS",
+    help="How long a request may take (default 30 s, 10 s of it to connect).",
+)
 @click.version_option(None, "--version", "-V", package_name="voipstudio-callmeback", prog_name="voipstudio-callmeback")
 @click.pass_context
-def cli(context: click.Context, base_url: str | None, sandbox_url: str | None, allow_http: bool) -> None:
+def cli(
+    context: click.Context, base_url: str | None, sandbox_url: str | None, allow_http: bool, timeout: float | None
+) -> None:
     """VoIPstudio's Call Me Back API from the command line."""
     if sandbox_url and base_url and context.get_parameter_source("base_url") is click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("--sandbox and --base-url name two servers; give one")
@@ -99,10 +110,12 @@ def cli(context: click.Context, base_url: str | None, sandbox_url: str | None, a
             chosen += SANDBOX_API_PATH
     else:
         chosen = checked_url(base_url or DEFAULT_BASE_URL, "--base-url")
-    context.obj = Target(base_url=chosen, sandbox=bool(sandbox_url), store=SessionStore(), allow_http=allow_http)
+    context.obj = Target(
+        base_url=chosen, sandbox=bool(sandbox_url), store=SessionStore(), allow_http=allow_http, timeout=timeout
+    )
 
 
-for _command in (login, logout, whoami, completion):
+for _command in (login, logout, whoami, api, completion):
     cli.add_command(_command)
 for _resource in resources():
     cli.add_command(resource_group(_resource))

@@ -45,7 +45,12 @@ def login(target: Target, /, email: str | None, password_stdin: bool, otp_code: 
         api_errors(target.base_url),
         insecure_http_refused(target.base_url),
         CallMeBack.login(
-            email, password, otp=ask_code, base_url=target.base_url, allow_insecure_http=target.allow_http
+            email,
+            password,
+            otp=ask_code,
+            base_url=target.base_url,
+            allow_insecure_http=target.allow_http,
+            **({} if target.timeout is None else {"timeout": target.timeout}),
         ) as client,
     ):
         token = client.session_token

@@ -43,6 +43,7 @@ class Target:
     sandbox: bool
     store: SessionStore
     allow_http: bool = False
+    timeout: float | None = None  # --timeout; None: the client's default
 
     def source(self) -> str:
         """Where the credentials come from, in words (never the secret itself)."""
@@ -82,13 +83,16 @@ class Target:
     def _client_options(self) -> dict[str, Any]:
         """The constructor arguments of either client: the credentials, where, and whether plain http may carry them."""
         found = self.credentials()
-        return {
+        options: dict[str, Any] = {
             "token": found.token,
             "user_id": found.user_id,
             "api_key": found.api_key,
             "base_url": self.base_url,
             "allow_insecure_http": self.allow_http,
         }
+        if self.timeout is not None:
+            options["timeout"] = self.timeout
+        return options
 
     def client(self) -> CallMeBack:
         options = self._client_options()
