@@ -58,7 +58,8 @@ def out(tmp_path: Path) -> Path:
 def resources_of(out: Path) -> bytes:
     """The overlay's resources module and api.md that regenerating into `out` writes."""
     resources: Path = out.parent / regenerate.RESOURCES
-    return resources.read_bytes() + (out.parent / regenerate.API_MD).read_bytes()
+    reference: Path = out.parent / regenerate.API_MD
+    return resources.read_bytes() + reference.read_bytes()
 
 
 @pytest.fixture
@@ -85,9 +86,10 @@ class TestDeterminism:
         assert regenerate.main(["--out", str(second / "generated")]) == 0
         assert snapshot(first) == snapshot(second)
         assert snapshot(first / "generated") == snapshot(GENERATED)
-        assert resources_of(first / "generated") == (ROOT / regenerate.RESOURCES).read_bytes() + (
-            ROOT / regenerate.API_MD
-        ).read_bytes()
+        assert (
+            resources_of(first / "generated")
+            == (ROOT / regenerate.RESOURCES).read_bytes() + (ROOT / regenerate.API_MD).read_bytes()
+        )
 
     def test_output_names_no_machine_specifics(self) -> None:
         """No generated file mentions a local path, a temporary folder or the user."""
