@@ -32,7 +32,10 @@ def test_every_resource_method_is_listed_with_its_operation(operation_id: str, p
     operation = OPERATIONS[operation_id]
     entry = f"cmb.{resource}.{method}("
     assert entry in API_MD, f"api.md lacks {entry}: run scripts/regenerate"
-    assert f"{operation.summary} ({operation.method} {operation.path}, `{operation_id}`)" in API_MD
+    said = f"{operation.summary} ({operation.method} {operation.path}, `{operation_id}`"
+    if operation.response is not None:
+        said += f"; its body, as `cast_to=` reads it: `{operation.response.__name__}`"
+    assert f"{said})" in API_MD
 
 
 def test_every_option_is_in_its_table() -> None:

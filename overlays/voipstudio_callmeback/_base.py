@@ -185,9 +185,11 @@ def log_request(method: str, url: str, outcome: str, started: float, retries: in
         logger.debug("%s %s %s %.1fms retries=%d", method, httpx.URL(url).path, outcome, elapsed, retries)
 
 
-def check_status(response: httpx.Response, expected_status: int, base_url: str | None = None) -> None:
+def check_status(
+    response: httpx.Response, expected_status: int, base_url: str | None = None, *, collection: bool = False
+) -> None:
     """Nothing for the expected status; UnexpectedResponseError for another success, else the typed error
-    (an answer not from the API itself names `base_url`: see status_error)."""
+    (an answer not from the API itself, or a 404 of a `collection`, names `base_url`: see status_error)."""
     if response.status_code == expected_status:
         return
     if response.is_success:
@@ -196,12 +198,14 @@ def check_status(response: httpx.Response, expected_status: int, base_url: str |
             f"got {response.status_code}",
             response=response,
         )
-    raise status_error(response, base_url)
+    raise status_error(response, base_url, collection=collection)
 
 
-def parse_empty(response: httpx.Response, expected_status: int, base_url: str | None = None) -> None:
+def parse_empty(
+    response: httpx.Response, expected_status: int, base_url: str | None = None, *, collection: bool = False
+) -> None:
     """Nothing, for the expected status (204); a typed error for anything else."""
-    check_status(response, expected_status, base_url)
+    check_status(response, expected_status, base_url, collection=collection)
 
 
 def decode_json(response: httpx.Response) -> Any:
@@ -264,9 +268,16 @@ def _read(response: httpx.Response, content: bytes, model: type[T]) -> T:
     raise UnexpectedResponseError(f"{_where(response)}: {failure}", response=response)
 
 
-def parse(response: httpx.Response, expected_status: int, model: type[T], base_url: str | None = None) -> T:
+def parse(
+    response: httpx.Response,
+    expected_status: int,
+    model: type[T],
+    base_url: str | None = None,
+    *,
+    collection: bool = False,
+) -> T:
     """The model of a successful answer; a typed error for anything else."""
-    check_status(response, expected_status, base_url)
+    check_status(response, expected_status, base_url, collection=collection)
     content_type = _content_type(response)
     if not content_type.startswith("application/json"):
         found = content_type or "no content type"
@@ -319,7 +330,7 @@ class ClientConfig:
 
     base_url: str
     # The timeout of every request: a value, or httpx's USE_CLIENT_DEFAULT to keep an injected client's own.
-    timeout: Timeout | httpx._client.UseClientDefault
+    timeout: httpx.Timeout | httpx._client.UseClientDefault | None
     max_retries: int
     # Every request starts from this policy; httpx-retries' Retry.increment() returns a new one,
     # so it is shared, not rebuilt per request (it costs more than a request's other bookkeeping).
@@ -347,7 +358,7 @@ class ClientConfig:
         check_headers(default_headers, "default_headers")
         check_mapping(default_query, "default_query")
         if isinstance(timeout, NotGiven):
-            resolved: Timeout | httpx._client.UseClientDefault = (
+            resolved: httpx.Timeout | httpx._client.UseClientDefault | None = (
                 httpx.USE_CLIENT_DEFAULT if injected else DEFAULT_TIMEOUT
             )
         else:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, NamedTuple, Self, TypeVar, Unpack, overload
+from typing import Any, NamedTuple, Protocol, Self, TypedDict, TypeVar, Unpack, overload
 
 import httpx
 from voipstudio_callmeback_client.models import LoginSuccess, TwoFactorChallenge
@@ -49,6 +49,38 @@ from ._types import DEFAULT_OPTIONS, NOT_GIVEN, NotGiven, Options, Query, Reques
 
 T = TypeVar("T")
 OTP = str | Callable[[], str] | Callable[[], Awaitable[str]]
+
+
+class Model(Protocol):
+    """A model of the generated package: what cast_to= reads an answer into."""
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+# What cast_to= takes (a model, dict or httpx.Response), so that a type checker refuses cast_to=int.
+CastTo = TypeVar("CastTo", bound=Model | dict[Any, Any] | httpx.Response)
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keywords of both clients' constructors besides the credentials and base_url (login(), from_env())."""
+
+    timeout: Timeout | NotGiven
+    max_retries: int
+    default_headers: Mapping[str, str] | None
+    default_query: Query | None
+    allow_insecure_http: bool
+
+
+class SyncClientOptions(ClientOptions, total=False):
+    http_client: httpx.Client | None
+
+
+class AsyncClientOptions(ClientOptions, total=False):
+    http_client: httpx.AsyncClient | None
+
 
 # The session's own operations (overlays/exempt-operations.toml): login() calls them.
 LOG_IN = OPERATIONS["logIn"]
@@ -185,9 +217,13 @@ class _Client:
         return self._config.base_url
 
     @property
-    def timeout(self) -> Timeout | httpx._client.UseClientDefault:
-        """The timeout of every request (httpx's USE_CLIENT_DEFAULT: the injected http client's own)."""
-        return self._config.timeout
+    def timeout(self) -> httpx.Timeout | None:
+        """The timeout of every request: the one given, else an injected http client's own, else DEFAULT_TIMEOUT."""
+        timeout = self._config.timeout
+        if isinstance(timeout, httpx._client.UseClientDefault):
+            own: httpx.Timeout = self._http.timeout  # type: ignore[attr-defined]
+            return own
+        return timeout
 
     @property
     def max_retries(self) -> int:
@@ -202,12 +238,22 @@ class _Client:
         return self._session.auth.credentials.token
 
     @classmethod
-    def from_env(cls, **kwargs: Any) -> Self:
-        """A client with the credentials and base URL of the environment (see the class docstring)."""
-        credentials, base_url = env_credentials()
-        kwargs.setdefault("base_url", base_url)
+    def _from_env(cls, base_url: str | None, kwargs: Mapping[str, Any]) -> Self:
+        given = sorted({"token", "user_id", "api_key"} & set(kwargs))
+        if given:
+            raise TypeError(
+                f"from_env() reads the credentials from the environment, not {', '.join(given)}=: "
+                f"pass them to {cls.__name__}() instead"
+            )
+        credentials, from_environment = env_credentials()
         make: Callable[..., Self] = cls  # each subclass takes the credentials as keywords
-        return make(token=credentials.token, user_id=credentials.user_id, api_key=credentials.api_key, **kwargs)
+        return make(
+            token=credentials.token,
+            user_id=credentials.user_id,
+            api_key=credentials.api_key,
+            base_url=from_environment if base_url is None else base_url,
+            **kwargs,
+        )
 
     def with_options(
         self,
@@ -377,6 +423,12 @@ class CallMeBack(_Client, SyncResources):
         self._http = http_client if http_client is not None else httpx.Client()
 
     @classmethod
+    def from_env(cls, *, base_url: str | None = None, **kwargs: Unpack[SyncClientOptions]) -> Self:
+        """A client with the credentials of the environment (VOIPSTUDIO_API_TOKEN, or VOIPSTUDIO_USER_ID and
+        VOIPSTUDIO_API_KEY) and its base URL (base_url, else VOIPSTUDIO_BASE_URL, else the service's)."""
+        return cls._from_env(base_url, kwargs)
+
+    @classmethod
     def login(
         cls,
         email: str,
@@ -384,7 +436,7 @@ class CallMeBack(_Client, SyncResources):
         *,
         otp: str | Callable[[], str] | None = None,
         base_url: str | None = None,
-        **kwargs: Any,
+        **kwargs: Unpack[SyncClientOptions],
     ) -> Self:
         """Log in and return a client with the session token; `otp` answers a two-factor challenge.
 
@@ -447,8 +499,8 @@ class CallMeBack(_Client, SyncResources):
 
     @overload
     def get(
-        self, path: str, *, cast_to: type[T], params: Query | None = None, **options: Unpack[RequestOptions]
-    ) -> T: ...
+        self, path: str, *, cast_to: type[CastTo], params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> CastTo: ...
     @overload
     def get(self, path: str, *, params: Query | None = None, **options: Unpack[RequestOptions]) -> Any: ...
     def get(
@@ -467,11 +519,11 @@ class CallMeBack(_Client, SyncResources):
         self,
         path: str,
         *,
-        cast_to: type[T],
+        cast_to: type[CastTo],
         json: Any = None,
         params: Query | None = None,
         **options: Unpack[RequestOptions],
-    ) -> T: ...
+    ) -> CastTo: ...
     @overload
     def post(
         self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
@@ -493,11 +545,11 @@ class CallMeBack(_Client, SyncResources):
         self,
         path: str,
         *,
-        cast_to: type[T],
+        cast_to: type[CastTo],
         json: Any = None,
         params: Query | None = None,
         **options: Unpack[RequestOptions],
-    ) -> T: ...
+    ) -> CastTo: ...
     @overload
     def put(
         self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
@@ -519,11 +571,11 @@ class CallMeBack(_Client, SyncResources):
         self,
         path: str,
         *,
-        cast_to: type[T],
+        cast_to: type[CastTo],
         json: Any = None,
         params: Query | None = None,
         **options: Unpack[RequestOptions],
-    ) -> T: ...
+    ) -> CastTo: ...
     @overload
     def patch(
         self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
@@ -542,8 +594,8 @@ class CallMeBack(_Client, SyncResources):
 
     @overload
     def delete(
-        self, path: str, *, cast_to: type[T], params: Query | None = None, **options: Unpack[RequestOptions]
-    ) -> T: ...
+        self, path: str, *, cast_to: type[CastTo], params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> CastTo: ...
     @overload
     def delete(self, path: str, *, params: Query | None = None, **options: Unpack[RequestOptions]) -> Any: ...
     def delete(
@@ -607,6 +659,11 @@ class AsyncCallMeBack(_Client, AsyncResources):
         self._http = http_client if http_client is not None else httpx.AsyncClient()
 
     @classmethod
+    def from_env(cls, *, base_url: str | None = None, **kwargs: Unpack[AsyncClientOptions]) -> Self:
+        """A client with the credentials and base URL of the environment: see CallMeBack.from_env()."""
+        return cls._from_env(base_url, kwargs)
+
+    @classmethod
     async def login(
         cls,
         email: str,
@@ -614,7 +671,7 @@ class AsyncCallMeBack(_Client, AsyncResources):
         *,
         otp: OTP | None = None,
         base_url: str | None = None,
-        **kwargs: Any,
+        **kwargs: Unpack[AsyncClientOptions],
     ) -> Self:
         """Log in and return a client with the session token; `otp` may also be an async callable."""
         login = Login(email=email, password=password, otp=otp)  # type: ignore[arg-type]
@@ -674,8 +731,8 @@ class AsyncCallMeBack(_Client, AsyncResources):
 
     @overload
     async def get(
-        self, path: str, *, cast_to: type[T], params: Query | None = None, **options: Unpack[RequestOptions]
-    ) -> T: ...
+        self, path: str, *, cast_to: type[CastTo], params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> CastTo: ...
     @overload
     async def get(self, path: str, *, params: Query | None = None, **options: Unpack[RequestOptions]) -> Any: ...
     async def get(
@@ -689,11 +746,11 @@ class AsyncCallMeBack(_Client, AsyncResources):
         self,
         path: str,
         *,
-        cast_to: type[T],
+        cast_to: type[CastTo],
         json: Any = None,
         params: Query | None = None,
         **options: Unpack[RequestOptions],
-    ) -> T: ...
+    ) -> CastTo: ...
     @overload
     async def post(
         self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
@@ -715,11 +772,11 @@ class AsyncCallMeBack(_Client, AsyncResources):
         self,
         path: str,
         *,
-        cast_to: type[T],
+        cast_to: type[CastTo],
         json: Any = None,
         params: Query | None = None,
         **options: Unpack[RequestOptions],
-    ) -> T: ...
+    ) -> CastTo: ...
     @overload
     async def put(
         self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
@@ -741,11 +798,11 @@ class AsyncCallMeBack(_Client, AsyncResources):
         self,
         path: str,
         *,
-        cast_to: type[T],
+        cast_to: type[CastTo],
         json: Any = None,
         params: Query | None = None,
         **options: Unpack[RequestOptions],
-    ) -> T: ...
+    ) -> CastTo: ...
     @overload
     async def patch(
         self, path: str, *, json: Any = None, params: Query | None = None, **options: Unpack[RequestOptions]
@@ -764,8 +821,8 @@ class AsyncCallMeBack(_Client, AsyncResources):
 
     @overload
     async def delete(
-        self, path: str, *, cast_to: type[T], params: Query | None = None, **options: Unpack[RequestOptions]
-    ) -> T: ...
+        self, path: str, *, cast_to: type[CastTo], params: Query | None = None, **options: Unpack[RequestOptions]
+    ) -> CastTo: ...
     @overload
     async def delete(self, path: str, *, params: Query | None = None, **options: Unpack[RequestOptions]) -> Any: ...
     async def delete(

@@ -112,6 +112,8 @@ class APIStatusError(_ResponseError):
     """The service answered with an error status (`from_api` False: a server that is not the API did)."""
 
     from_api: bool
+    wrong_base_url: bool
+    """Whether the answer says the base URL is probably wrong: it is not the API's, or a collection was not found."""
 
     def __init__(self, message: str | None = None, *, response: httpx.Response, from_api: bool = True) -> None:
         body = _body_of(response)
@@ -121,6 +123,7 @@ class APIStatusError(_ResponseError):
             f"{request.method} {request.url.path}: {response.status_code} {detail}", response=response, body=body
         )
         self.from_api = from_api
+        self.wrong_base_url = not from_api
 
 
 class BadRequestError(APIStatusError):
@@ -172,12 +175,13 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 _FROM_ANY_SERVER = frozenset({408, 429})
 
 
-def status_error(response: httpx.Response, base_url: str | None = None) -> APIStatusError:
+def status_error(response: httpx.Response, base_url: str | None = None, *, collection: bool = False) -> APIStatusError:
     """The typed error for an error response.
 
     A client error (4xx) whose body is not the API's JSON error body (an HTML page, an empty body, another
     server's JSON) did not come from the API: it is a plain APIStatusError saying that the base URL is
-    probably wrong, so that `except NotFoundError` does not take a wrong address for a missing item.
+    probably wrong, so that `except NotFoundError` does not take a wrong address for a missing item. A 404
+    of a `collection` (a path with no id, which always exists) says so too.
     """
     status = response.status_code
     kind = _BY_STATUS.get(status)
@@ -185,7 +189,12 @@ def status_error(response: httpx.Response, base_url: str | None = None) -> APISt
         kind = InternalServerError if status >= 500 else APIStatusError
     if 400 <= status < 500 and status not in _FROM_ANY_SERVER and not _api_error_body(response):
         return APIStatusError(_not_the_api(response, base_url), response=response, from_api=False)
-    return kind(response=response)
+    error = kind(response=response)
+    if collection and status == 404:
+        place = f"the base URL {base_url}" if base_url else "the base URL"
+        error.args = (f"{error} (a collection always exists: is {place} right?)",)
+        error.wrong_base_url = True
+    return error
 
 
 def _api_error_body(response: httpx.Response) -> bool:
@@ -206,6 +215,6 @@ def _api_error_body(response: httpx.Response) -> bool:
 
 def _not_the_api(response: httpx.Response, base_url: str | None) -> str:
     content_type = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
-    what = "an empty body" if not response.content else f"a {content_type} body, not the API's JSON error"
+    what = "an empty body" if not response.content else f"its body, of {content_type}, is not the API's JSON error"
     place = f"is the base URL {base_url} right?" if base_url else "is the base URL right?"
     return f"from a server that is probably not the Call Me Back API ({what}): {place}"

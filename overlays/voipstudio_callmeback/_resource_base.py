@@ -14,6 +14,7 @@ A resource made by `_raw_copy()` returns each call's raw answer (`APIResponse`) 
 from __future__ import annotations
 
 import functools
+import inspect
 import keyword
 import math
 import re
@@ -24,7 +25,7 @@ import httpx
 from voipstudio_callmeback_client.operations import Operation, Parameter
 from voipstudio_callmeback_client.types import UNSET
 
-from ._base import check_status, parse, parse_empty
+from ._base import parse, parse_empty
 from ._filters import Filter, encode_filters
 from ._pagination import AsyncPaginator, Page, SyncPaginator
 from ._response import APIResponse
@@ -157,8 +158,10 @@ def body(operation: Operation, fields: Mapping[str, Any]) -> Any:
     if operation.body is None:
         raise TypeError(f"{operation.id} takes no request body")
     params = operation.body.params
-    required: frozenset[str] = params.__required_keys__
-    allowed = required | params.__optional_keys__
+    # The schema says which are required: a TypedDict's __required_keys__ cannot, when its module has
+    # postponed annotations (Required[...] is then a string that Python 3.11 does not read).
+    required = frozenset(operation.body.schema.get("required") or ())
+    allowed = required | params.__required_keys__ | params.__optional_keys__
     unknown = sorted(set(fields) - allowed)
     if unknown:
         raise TypeError(
@@ -240,10 +243,11 @@ def request(
 
 def answer(operation: Operation, response: httpx.Response, base_url: str) -> Any:
     """The model of an operation's answer as the table says (None for no body), or the client's error."""
+    collection = not any(parameter.location == "path" for parameter in operation.parameters)
     if operation.response is None:
-        parse_empty(response, operation.status, base_url)
+        parse_empty(response, operation.status, base_url, collection=collection)
         return None
-    return parse(response, operation.status, operation.response, base_url)
+    return parse(response, operation.status, operation.response, base_url, collection=collection)
 
 
 def unwrap(operation: Operation, answer: Any, item: type[T] | None) -> T:
@@ -282,12 +286,12 @@ def _list_query(operation: Operation, query: Mapping[str, Any]) -> dict[str, Any
 # --- the two kinds of resource ------------------------------------------------------------------
 
 
-def resource_of(client: Any, kind: Callable[[Any], R]) -> R:
-    """The client's resource of this class, made at its first use (the clients' resource properties)."""
-    made: dict[Any, Any] = client.__dict__.setdefault("_resources", {})
+def attached(owner: Any, kind: Callable[[Any], R]) -> R:
+    """The owner's `kind(owner)`, made at its first use: a client's resources, a resource's raw form."""
+    made: dict[Any, Any] = owner.__dict__.setdefault("_attached", {})
     found = made.get(kind)
     if found is None:
-        found = made[kind] = kind(client)
+        found = made[kind] = kind(owner)
     resource: R = found
     return resource
 
@@ -399,7 +403,7 @@ def _raw(operation: Operation, item: type[T] | None, sent: Sent, base_url: str) 
     """The raw answer of a call; an error status raises its error now, as the call itself would."""
     response = sent.response
     if not response.is_success:
-        check_status(response, operation.status, base_url)
+        answer(operation, response, base_url)  # raises the call's error
     parse = lambda: unwrap(operation, answer(operation, response, base_url), item)  # noqa: E731
     return APIResponse(response, sent.retries_taken, parse, sent.seconds)
 
@@ -415,8 +419,13 @@ _RAW_NOTE = "Returns the raw answer (APIResponse) of the call; its parse() gives
 
 
 def _noted(method: Callable[..., Any], wrapper: Callable[..., Any]) -> Callable[..., Any]:
+    """The wrapper, named and documented as the method, with the return type help() should show."""
     functools.update_wrapper(wrapper, method)
-    wrapper.__doc__ = _RAW_NOTE.format(name=method.__name__) + (method.__doc__ or "")
+    wrapper.__doc__ = _RAW_NOTE.format(name=method.__name__) + inspect.cleandoc(method.__doc__ or "")
+    signature = inspect.signature(method)
+    returned = signature.return_annotation
+    shown = returned if isinstance(returned, str) else getattr(returned, "__name__", str(returned))
+    wrapper.__signature__ = signature.replace(return_annotation=f"APIResponse[{shown}]")  # type: ignore[attr-defined]
     return wrapper
 
 

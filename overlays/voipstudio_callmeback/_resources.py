@@ -14,9 +14,9 @@ method here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cached_property
 from typing import Any, Unpack
 
+import httpx
 from voipstudio_callmeback_client.models import (
     Button,
     Cdr,
@@ -38,8 +38,8 @@ from voipstudio_callmeback_client.params import (
 
 from ._filters import Filter
 from ._pagination import AsyncPaginator, SyncPaginator
-from ._resource_base import AsyncResource, SyncResource, resource_of, to_raw, to_raw_async, to_raw_list
-from ._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from ._resource_base import AsyncResource, SyncResource, attached, to_raw, to_raw_async, to_raw_list
+from ._types import NOT_GIVEN, NotGiven
 from ._types import options as _options
 
 # operationId -> (resource attribute, method) of every operation that has a method here.
@@ -84,10 +84,10 @@ EXEMPT_OPERATIONS: frozenset[str] = frozenset(
 class Settings(SyncResource):
     """Call Me Back widget settings, one per widget, with full create, read, update and delete."""
 
-    @cached_property
+    @property
     def with_raw_response(self) -> SettingsWithRawResponse:
         """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
-        return SettingsWithRawResponse(self)
+        return attached(self, SettingsWithRawResponse)
 
     def list(
         self,
@@ -96,10 +96,10 @@ class Settings(SyncResource):
         sort: SettingSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> SyncPaginator[Setting]:
         """List widget settings.
@@ -142,10 +142,10 @@ class Settings(SyncResource):
         self,
         id: int,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Setting:
         """Get widget settings.
@@ -173,10 +173,10 @@ class Settings(SyncResource):
     def create(
         self,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         **fields: Unpack[SettingCreateParams],
     ) -> Setting:
@@ -224,10 +224,10 @@ class Settings(SyncResource):
         id: int,
         /,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         **fields: Unpack[SettingUpdateParams],
     ) -> Setting:
@@ -278,10 +278,10 @@ class Settings(SyncResource):
         self,
         id: int,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> None:
         """Delete widget settings.
@@ -323,19 +323,19 @@ class SettingsWithRawResponse:
 class Buttons(SyncResource):
     """The buttons a Call Me Back widget shows, with their online and offline appearance."""
 
-    @cached_property
+    @property
     def with_raw_response(self) -> ButtonsWithRawResponse:
         """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
-        return ButtonsWithRawResponse(self)
+        return attached(self, ButtonsWithRawResponse)
 
     def get(
         self,
         id: int,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Button:
         """Get a button.
@@ -363,10 +363,10 @@ class Buttons(SyncResource):
     def create(
         self,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         **fields: Unpack[ButtonCreateParams],
     ) -> Button:
@@ -401,10 +401,10 @@ class Buttons(SyncResource):
         id: int,
         /,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         **fields: Unpack[ButtonUpdateParams],
     ) -> Button:
@@ -443,10 +443,10 @@ class Buttons(SyncResource):
         self,
         id: int,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> None:
         """Delete a button.
@@ -486,10 +486,10 @@ class ButtonsWithRawResponse:
 class Websites(SyncResource):
     """The websites on which Call Me Back widgets run (read-only)."""
 
-    @cached_property
+    @property
     def with_raw_response(self) -> WebsitesWithRawResponse:
         """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
-        return WebsitesWithRawResponse(self)
+        return attached(self, WebsitesWithRawResponse)
 
     def list(
         self,
@@ -498,10 +498,10 @@ class Websites(SyncResource):
         sort: WebsiteSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> SyncPaginator[Website]:
         """List websites.
@@ -554,10 +554,10 @@ class WebsitesWithRawResponse:
 class Cdrs(SyncResource):
     """Call detail records (CDRs) of the calls placed through Call Me Back widgets (read-only)."""
 
-    @cached_property
+    @property
     def with_raw_response(self) -> CdrsWithRawResponse:
         """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
-        return CdrsWithRawResponse(self)
+        return attached(self, CdrsWithRawResponse)
 
     def list(
         self,
@@ -566,10 +566,10 @@ class Cdrs(SyncResource):
         sort: CdrSortField | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> SyncPaginator[Cdr]:
         """List call detail records.
@@ -625,10 +625,10 @@ class CdrsWithRawResponse:
 class Visitors(SyncResource):
     """The website visitors who used a Call Me Back widget (read-only)."""
 
-    @cached_property
+    @property
     def with_raw_response(self) -> VisitorsWithRawResponse:
         """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
-        return VisitorsWithRawResponse(self)
+        return attached(self, VisitorsWithRawResponse)
 
     def list(
         self,
@@ -637,10 +637,10 @@ class Visitors(SyncResource):
         sort: str | None = None,
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> SyncPaginator[Visitor]:
         """List visitors.
@@ -697,27 +697,27 @@ class SyncResources:
     @property
     def settings(self) -> Settings:
         """Call Me Back widget settings, one per widget, with full create, read, update and delete."""
-        return resource_of(self, Settings)
+        return attached(self, Settings)
 
     @property
     def buttons(self) -> Buttons:
         """The buttons a Call Me Back widget shows, with their online and offline appearance."""
-        return resource_of(self, Buttons)
+        return attached(self, Buttons)
 
     @property
     def websites(self) -> Websites:
         """The websites on which Call Me Back widgets run (read-only)."""
-        return resource_of(self, Websites)
+        return attached(self, Websites)
 
     @property
     def cdrs(self) -> Cdrs:
         """Call detail records (CDRs) of the calls placed through Call Me Back widgets (read-only)."""
-        return resource_of(self, Cdrs)
+        return attached(self, Cdrs)
 
     @property
     def visitors(self) -> Visitors:
         """The website visitors who used a Call Me Back widget (read-only)."""
-        return resource_of(self, Visitors)
+        return attached(self, Visitors)
 
 
 # --- async -----------------------------------------------------------------------------------
@@ -726,10 +726,10 @@ class SyncResources:
 class AsyncSettings(AsyncResource):
     """Call Me Back widget settings, one per widget, with full create, read, update and delete."""
 
-    @cached_property
+    @property
     def with_raw_response(self) -> AsyncSettingsWithRawResponse:
         """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
-        return AsyncSettingsWithRawResponse(self)
+        return attached(self, AsyncSettingsWithRawResponse)
 
     def list(
         self,
@@ -739,10 +739,10 @@ class AsyncSettings(AsyncResource):
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[Setting]:
         """List widget settings.
@@ -788,10 +788,10 @@ class AsyncSettings(AsyncResource):
         self,
         id: int,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Setting:
         """Get widget settings.
@@ -819,10 +819,10 @@ class AsyncSettings(AsyncResource):
     async def create(
         self,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         **fields: Unpack[SettingCreateParams],
     ) -> Setting:
@@ -870,10 +870,10 @@ class AsyncSettings(AsyncResource):
         id: int,
         /,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         **fields: Unpack[SettingUpdateParams],
     ) -> Setting:
@@ -924,10 +924,10 @@ class AsyncSettings(AsyncResource):
         self,
         id: int,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> None:
         """Delete widget settings.
@@ -969,19 +969,19 @@ class AsyncSettingsWithRawResponse:
 class AsyncButtons(AsyncResource):
     """The buttons a Call Me Back widget shows, with their online and offline appearance."""
 
-    @cached_property
+    @property
     def with_raw_response(self) -> AsyncButtonsWithRawResponse:
         """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
-        return AsyncButtonsWithRawResponse(self)
+        return attached(self, AsyncButtonsWithRawResponse)
 
     async def get(
         self,
         id: int,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Button:
         """Get a button.
@@ -1009,10 +1009,10 @@ class AsyncButtons(AsyncResource):
     async def create(
         self,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         **fields: Unpack[ButtonCreateParams],
     ) -> Button:
@@ -1047,10 +1047,10 @@ class AsyncButtons(AsyncResource):
         id: int,
         /,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         **fields: Unpack[ButtonUpdateParams],
     ) -> Button:
@@ -1089,10 +1089,10 @@ class AsyncButtons(AsyncResource):
         self,
         id: int,
         *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> None:
         """Delete a button.
@@ -1132,10 +1132,10 @@ class AsyncButtonsWithRawResponse:
 class AsyncWebsites(AsyncResource):
     """The websites on which Call Me Back widgets run (read-only)."""
 
-    @cached_property
+    @property
     def with_raw_response(self) -> AsyncWebsitesWithRawResponse:
         """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
-        return AsyncWebsitesWithRawResponse(self)
+        return attached(self, AsyncWebsitesWithRawResponse)
 
     def list(
         self,
@@ -1145,10 +1145,10 @@ class AsyncWebsites(AsyncResource):
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[Website]:
         """List websites.
@@ -1204,10 +1204,10 @@ class AsyncWebsitesWithRawResponse:
 class AsyncCdrs(AsyncResource):
     """Call detail records (CDRs) of the calls placed through Call Me Back widgets (read-only)."""
 
-    @cached_property
+    @property
     def with_raw_response(self) -> AsyncCdrsWithRawResponse:
         """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
-        return AsyncCdrsWithRawResponse(self)
+        return attached(self, AsyncCdrsWithRawResponse)
 
     def list(
         self,
@@ -1217,10 +1217,10 @@ class AsyncCdrs(AsyncResource):
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[Cdr]:
         """List call detail records.
@@ -1279,10 +1279,10 @@ class AsyncCdrsWithRawResponse:
 class AsyncVisitors(AsyncResource):
     """The website visitors who used a Call Me Back widget (read-only)."""
 
-    @cached_property
+    @property
     def with_raw_response(self) -> AsyncVisitorsWithRawResponse:
         """The same methods, returning each call's raw answer (`APIResponse`: status, headers, `parse()`)."""
-        return AsyncVisitorsWithRawResponse(self)
+        return attached(self, AsyncVisitorsWithRawResponse)
 
     def list(
         self,
@@ -1292,10 +1292,10 @@ class AsyncVisitors(AsyncResource):
         dir: SortDirection | None = None,
         filter: Iterable[Filter] | None = None,
         prefetch: int = 4,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[Visitor]:
         """List visitors.
@@ -1355,24 +1355,24 @@ class AsyncResources:
     @property
     def settings(self) -> AsyncSettings:
         """Call Me Back widget settings, one per widget, with full create, read, update and delete."""
-        return resource_of(self, AsyncSettings)
+        return attached(self, AsyncSettings)
 
     @property
     def buttons(self) -> AsyncButtons:
         """The buttons a Call Me Back widget shows, with their online and offline appearance."""
-        return resource_of(self, AsyncButtons)
+        return attached(self, AsyncButtons)
 
     @property
     def websites(self) -> AsyncWebsites:
         """The websites on which Call Me Back widgets run (read-only)."""
-        return resource_of(self, AsyncWebsites)
+        return attached(self, AsyncWebsites)
 
     @property
     def cdrs(self) -> AsyncCdrs:
         """Call detail records (CDRs) of the calls placed through Call Me Back widgets (read-only)."""
-        return resource_of(self, AsyncCdrs)
+        return attached(self, AsyncCdrs)
 
     @property
     def visitors(self) -> AsyncVisitors:
         """The website visitors who used a Call Me Back widget (read-only)."""
-        return resource_of(self, AsyncVisitors)
+        return attached(self, AsyncVisitors)

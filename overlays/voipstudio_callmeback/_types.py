@@ -45,8 +45,8 @@ Timeout = float | httpx.Timeout | None
 """Seconds for the whole of a request (connecting, sending, waiting, reading), an httpx.Timeout for each
 phase, or None for none at all."""
 Headers = Mapping[str, str]
-Query = Mapping[str, Any]
-Body = Mapping[str, Any]
+Query = Mapping[str, object]
+Body = Mapping[str, object]
 
 
 class RequestOptions(TypedDict, total=False):

@@ -97,3 +97,20 @@ def test_a_refused_value_sends_nothing() -> None:
         with pytest.raises(TypeError, match="name must be text"):
             cmb.settings.update(1, name=5)  # type: ignore[arg-type]
     assert sent == []
+
+
+REQUIRED = [
+    (operation.id, name)
+    for operation in OPERATIONS.values()
+    if operation.body is not None
+    for name in operation.body.schema.get("required") or ()
+]
+
+
+@pytest.mark.parametrize(("operation_id", "name"), REQUIRED, ids=[f"{op}-{name}" for op, name in REQUIRED])
+def test_a_missing_required_field_is_a_type_error_naming_it(operation_id: str, name: str) -> None:
+    """A body without a field its schema requires raises TypeError naming the field (not the model's KeyError)."""
+    operation = OPERATIONS[operation_id]
+    with pytest.raises(TypeError, match="is required") as raised:
+        body(operation, {})
+    assert f"'{name}'" in str(raised.value)

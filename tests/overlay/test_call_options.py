@@ -76,7 +76,7 @@ class TestTimeout:
         own.run(own.client.settings.get(7))
         given.run(given.client.settings.get(7))
         assert [timeouts(request)["read"] for request in service.requests] == [5.0, 7.0]
-        assert own.client.timeout is httpx.USE_CLIENT_DEFAULT
+        assert own.client.timeout == httpx.Timeout(5.0) == own.http.timeout
 
     def test_every_page_of_a_list_has_the_call_s_timeout(self, mocked: Make) -> None:
         pages = [answer(200, {"data": [{"id": n}], "total": 3}) for n in (1, 2, 3)]

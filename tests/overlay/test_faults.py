@@ -272,6 +272,7 @@ class TestErrorDetails:
         error = raised.value
         assert type(error) is APIStatusError
         assert not error.from_api
+        assert error.wrong_base_url
         assert "probably not the Call Me Back API" in str(error)
         assert f"is the base URL {BASE_URL} right?" in str(error)
 
@@ -279,7 +280,16 @@ class TestErrorDetails:
         with pytest.raises(NotFoundError) as raised:
             run(mode, "get", script(json_answer(404, {"message": "Resource not found"})).transport())
         assert raised.value.from_api
+        assert not raised.value.wrong_base_url
         assert "base URL" not in str(raised.value)
+
+    @pytest.mark.parametrize("operation", ["list", "create"])
+    def test_a_collection_not_found_names_the_base_url(self, mode: Mode, operation: Operation) -> None:
+        """A collection always exists: the API's 404 for one means the base URL's path is wrong, and says so."""
+        with pytest.raises(NotFoundError) as raised:
+            run(mode, operation, script(json_answer(404, {"message": "Resource not found"})).transport())
+        assert raised.value.wrong_base_url
+        assert f"a collection always exists: is the base URL {BASE_URL} right?" in str(raised.value)
 
     def test_html_with_a_success_status_is_unexpected(self, mode: Mode) -> None:
         """A 200 in text/html: UnexpectedResponseError naming the content type, with the page as its body."""

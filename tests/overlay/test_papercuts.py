@@ -48,6 +48,19 @@ class TestTheBaseUrlOfTheEnvironment:
         with CallMeBack(token=TOKEN) as client:
             assert client.base_url == voipstudio_callmeback.DEFAULT_BASE_URL
 
+    @pytest.mark.parametrize("client_class", [CallMeBack, AsyncCallMeBack])
+    def test_from_env_takes_no_credentials(
+        self, client_class: type[CallMeBack] | type[AsyncCallMeBack], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """from_env(token=...) says where credentials go, instead of "got multiple values for keyword argument"."""
+        monkeypatch.setenv("VOIPSTUDIO_USER_ID", "1")
+        monkeypatch.setenv("VOIPSTUDIO_API_KEY", "k" * 40)
+        with pytest.raises(
+            TypeError,
+            match=f"reads the credentials from the environment, not token=: pass them to {client_class.__name__}",
+        ):
+            client_class.from_env(token=TOKEN)  # type: ignore[call-arg]
+
     def test_a_base_url_with_credentials_is_refused(self) -> None:
         """user:password@ in a base URL would travel in logs and messages: refused, without quoting it."""
         with pytest.raises(ValueError, match="credentials") as raised:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import inspect
 from collections.abc import Callable
 
 import httpx
@@ -103,7 +104,10 @@ class TestWithRawResponse:
             raw = getattr(resource.with_raw_response, method)
             assert raw.__name__ == method
             assert (raw.__doc__ or "").startswith("Returns the raw answer (APIResponse)")
-            assert (getattr(resource, method).__doc__ or "") in (raw.__doc__ or "")
+            assert inspect.cleandoc(getattr(resource, method).__doc__ or "") in (raw.__doc__ or "")
+            shown = inspect.signature(raw)
+            assert str(shown.return_annotation).startswith("APIResponse["), (attribute, method, shown)
+            assert list(shown.parameters) == list(inspect.signature(getattr(resource, method)).parameters)
 
     def test_a_raw_call_raises_the_same_errors(self, mocked: Make) -> None:
         client = mocked(Service(answers=[answer(404, {"message": "Setting not found"})]))

@@ -5,6 +5,9 @@ Run by pytest too, against a mock transport, so that the calls it types are real
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, assert_type
 
 import httpx
@@ -82,3 +85,34 @@ def test_the_async_client_is_typed() -> None:
             )
 
     asyncio.run(main())
+
+
+MISUSE = """
+import httpx
+from voipstudio_callmeback import AsyncCallMeBack, CallMeBack
+
+cmb = CallMeBack(token="t0ken")
+cmb.get("/x", cast_to=int)  # line 6: cast_to is a model, dict or httpx.Response
+cmb.settings.get(7, timeout="5")  # line 7
+cmb.settings.create(name="Shop", colour="red")  # line 8: no such field
+CallMeBack.login("a@example.com", "pw", timeout="x")  # line 9
+CallMeBack.from_env(bogus=1)  # line 10
+AsyncCallMeBack.from_env(http_client=httpx.Client())  # line 11: the async client takes an httpx.AsyncClient
+cmb.settings.with_raw_response.get("7")  # line 12: the id is an int
+cmb.get("/x", retries=3)  # line 13: not an option
+"""
+
+
+def test_a_type_checker_refuses_misuse(tmp_path: Path) -> None:
+    """mypy --strict finds each misuse of the options, cast_to and the clients' keywords, on its own line."""
+    program = tmp_path / "misuse.py"
+    program.write_text(MISUSE, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(program)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    flagged = {int(line.split(":")[1]) for line in done.stdout.splitlines() if ": error:" in line}
+    assert flagged == set(range(6, 14)), done.stdout

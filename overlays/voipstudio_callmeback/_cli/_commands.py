@@ -121,7 +121,7 @@ def list_command(resource: Resource, operation: Operation) -> click.Command:
         if filtered:
             arguments[FILTER_PARAMETER] = conditions(resource, filters, since, until)
         where = target()
-        with api_errors(where.base_url, collection=True), where.client() as client:
+        with api_errors(where.base_url), where.client() as client:
             listing = getattr(client, resource.name).list(**arguments)
             if every_page:
                 items = [item.to_dict() for item in listing]
@@ -156,7 +156,7 @@ def create_command(resource: Resource, operation: Operation) -> click.Command:
 
     def run(output: str, as_json: bool, **values: Any) -> None:
         where = target()
-        with api_errors(where.base_url, collection=True), where.client() as client:
+        with api_errors(where.base_url), where.client() as client:
             created = getattr(client, resource.name).create(**given(options, values))
         print_item(created, chosen_output(output, as_json))
 

@@ -196,7 +196,7 @@ def run_export(
         check_writable(out)
     except OSError as exc:  # no such folder, no permission: the --out given cannot be used
         raise UsageProblem(f"cannot write {out}: {exc.strerror or exc}") from None
-    with api_errors(target.base_url, collection=True):  # credentials and arguments, checked before anything is sent
+    with api_errors(target.base_url):  # credentials and arguments, checked before anything is sent
         from ._http import export_http_client  # aiohttp takes a while to import: only when exporting
 
         http = export_http_client()

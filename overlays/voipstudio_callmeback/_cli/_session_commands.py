@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .. import AuthenticationError, CallMeBack, CallMeBackError
+from .. import NOT_GIVEN, AuthenticationError, CallMeBack, CallMeBackError
 from ._output import note
 from ._sessions import Session
 from ._spec import resources
@@ -50,7 +50,7 @@ def login(target: Target, /, email: str | None, password_stdin: bool, otp_code: 
             otp=ask_code,
             base_url=target.base_url,
             allow_insecure_http=target.allow_http,
-            **({} if target.timeout is None else {"timeout": target.timeout}),
+            timeout=NOT_GIVEN if target.timeout is None else target.timeout,
         ) as client,
     ):
         token = client.session_token

@@ -10,7 +10,7 @@ from typing import Any
 import click
 import httpx
 
-from .. import AsyncCallMeBack, CallMeBack, CallMeBackError, NotFoundError
+from .. import APIStatusError, AsyncCallMeBack, CallMeBack, CallMeBackError
 from .._auth import Credentials
 from .._base import credentials_from_env
 from ._output import note
@@ -123,17 +123,16 @@ pass_target = click.make_pass_decorator(Target)
 
 
 @contextmanager
-def api_errors(base_url: str | None = None, *, collection: bool = False) -> Iterator[None]:
+def api_errors(base_url: str | None = None) -> Iterator[None]:
     """Turn the client's errors into exit statuses: 1 for the API's, 2 for arguments it refused.
 
-    A 404 from a collection (which always exists) means the base URL is wrong: the message says so.
+    Where the client says the base URL is probably wrong, the message says how to set it.
     """
     try:
         yield
-    except NotFoundError as exc:
-        hint = f" (is the base URL {base_url} right? --base-url or VOIPSTUDIO_BASE_URL sets it)" if collection else ""
-        raise ApiFailure(f"{exc}{hint}") from None
     except CallMeBackError as exc:
+        if isinstance(exc, APIStatusError) and exc.wrong_base_url:
+            raise ApiFailure(f"{exc} (--base-url or VOIPSTUDIO_BASE_URL sets it)") from None
         raise ApiFailure(str(exc)) from None
     except (ValueError, TypeError) as exc:
         raise UsageProblem(str(exc)) from None
