@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from ._types import BASIC_HEADER, TOKEN_HEADER
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -35,9 +37,9 @@ class Credentials:
 
     def headers(self) -> dict[str, str]:
         if self.token is not None:
-            return {"X-Auth-Token": self.token}
+            return {TOKEN_HEADER: self.token}
         pair = f"{self.user_id}:{self.api_key}".encode()
-        return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+        return {BASIC_HEADER: "Basic " + base64.b64encode(pair).decode("ascii")}
 
 
 class CredentialAuth(httpx.Auth):

@@ -24,7 +24,16 @@ from ._auth import Credentials, check_transport_security
 from ._checks import problem
 from ._exceptions import APIConnectionError, APITimeoutError, UnexpectedResponseError, status_error
 from ._json import loads
-from ._types import NOT_GIVEN, NotGiven, Timeout, check_headers, check_mapping, check_max_retries, check_timeout
+from ._types import (
+    NOT_GIVEN,
+    NotGiven,
+    Timeout,
+    check_headers,
+    check_mapping,
+    check_max_retries,
+    check_timeout,
+    merged_headers,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT"]
 
@@ -320,6 +329,13 @@ class Login:
     password: str
     otp: str | Callable[[], str] | None
 
+    def __post_init__(self) -> None:
+        # checked before the password is sent; a code as an int would lose its leading zeros
+        otp: object = self.otp  # the annotation is a promise callers may break
+        if otp is not None and not isinstance(otp, str) and not callable(otp):
+            kind = type(otp).__name__
+            raise TypeError(f"otp must be the code as a str, or a callable that returns it, not {kind}")
+
     def __repr__(self) -> str:
         return f"Login(email={self.email!r})"
 
@@ -385,7 +401,7 @@ class ClientConfig:
         if not isinstance(max_retries, NotGiven):
             changes["max_retries"], changes["retry"] = max_retries, retry_policy(max_retries)
         if default_headers is not None:
-            changes["default_headers"] = {**(self.default_headers or {}), **default_headers}
+            changes["default_headers"] = merged_headers(self.default_headers, default_headers)
         if default_query is not None:
             changes["default_query"] = {**(self.default_query or {}), **default_query}
         return dataclasses.replace(self, **changes)

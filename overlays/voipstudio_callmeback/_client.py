@@ -40,12 +40,22 @@ from ._base import (
     retry_wait,
     setup_logging,
 )
-from ._exceptions import AuthenticationError
+from ._exceptions import AuthenticationError, UnexpectedResponseError
 from ._generic import check_cast_to, generic_request, read_as
 from ._redact import CREDENTIALS_IN_BODY
 from ._resource_base import request
 from ._resources import AsyncResources, SyncResources
-from ._types import DEFAULT_OPTIONS, NOT_GIVEN, NotGiven, Options, Query, RequestOptions, Timeout, options_of
+from ._types import (
+    DEFAULT_OPTIONS,
+    NOT_GIVEN,
+    NotGiven,
+    Options,
+    Query,
+    RequestOptions,
+    Timeout,
+    merged_headers,
+    options_of,
+)
 
 T = TypeVar("T")
 OTP = str | Callable[[], str] | Callable[[], Awaitable[str]]
@@ -287,8 +297,7 @@ class _Client:
             return kwargs
         merged = dict(kwargs)
         if config.default_headers or options.extra_headers:
-            merged["headers"] = {**(config.default_headers or {}), **(kwargs.get("headers") or {})}
-            merged["headers"].update(options.extra_headers or {})
+            merged["headers"] = merged_headers(config.default_headers, kwargs.get("headers"), options.extra_headers)
         if config.default_query or options.extra_query:
             merged["params"] = {**(config.default_query or {}), **(kwargs.get("params") or {})}
             merged["params"].update(options.extra_query or {})
@@ -347,7 +356,9 @@ class _Client:
             request = sent.response.request
             logger.warning("%s %s: 401, the session expired; logging in again", request.method, request.url.path)
             yield _Renew(used)
-            sent = yield from self._attempts(kwargs, options, True)
+            again = yield from self._attempts(kwargs, options, True)
+            # the send after the new login is a retry too: retries_taken counts every send after the first
+            sent = again._replace(retries_taken=sent.retries_taken + 1 + again.retries_taken)
         return sent
 
     def _login_flow(self, login: Login) -> Flow[None]:
@@ -364,7 +375,17 @@ class _Client:
             success = parse(response, VERIFY_TWO_FACTOR_CODE.status, LoginSuccess, base_url)
         else:
             success = parse(response, LOG_IN.status, LoginSuccess, base_url)
-        self._session.auth.credentials = Credentials(token=success.user_token)
+        try:
+            credentials = Credentials(token=success.user_token)
+        except ValueError:  # a token that cannot go into a header: named, its value never shown
+            credentials = None
+        if credentials is None:
+            raise UnexpectedResponseError(
+                f"{response.request.method} {response.request.url.path}: the login answered a user_token that is not"
+                " printable ASCII",
+                response=response,
+            )
+        self._session.auth.credentials = credentials
         self._session.login = login
 
     def _generic_flow(

@@ -14,7 +14,7 @@ from voipstudio_callmeback_client.operations import OPERATIONS
 
 from ._base import _content_type, _where, check_status, decode_json, parse
 from ._exceptions import UnexpectedResponseError
-from ._redact import CREDENTIALS_IN_BODY
+from ._redact import CREDENTIALS_IN_BODY, redacted_request
 from ._types import Query
 
 __all__ = ["check_cast_to", "generic_request", "read_as"]
@@ -73,7 +73,8 @@ def read_as(response: httpx.Response, cast_to: Any, base_url: str) -> Any:
     """The answer as `cast_to` says (see CallMeBack.get()); an error status raises the client's error."""
     if not response.is_success:
         check_status(response, -1, base_url)
-    if cast_to is httpx.Response:
+    if cast_to is httpx.Response:  # the answer as httpx gave it, its request without credentials as everywhere
+        response.request = redacted_request(response.request)
         return response
     if _is_model(cast_to):
         return parse(response, response.status_code, cast_to, base_url)

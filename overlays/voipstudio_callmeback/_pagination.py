@@ -8,13 +8,15 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ._response import APIResponse
+
 if TYPE_CHECKING:
-    from ._response import APIResponse
+    import httpx
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Page(Generic[T]):
     """One page of a collection: its items, its number (from 1) and `total`, the items matching in all;
     `response`, the raw answer it came in (status, headers: see APIResponse)."""
@@ -22,7 +24,34 @@ class Page(Generic[T]):
     items: list[T]
     number: int
     total: int
-    response: APIResponse[Any] | None = field(default=None, compare=False, repr=False)
+    # the answer it came in: (httpx.Response, retries taken, seconds); held bare, not as an APIResponse,
+    # whose parse() returns the page: page -> answer -> page would keep each page alive until a gc pass
+    _answer: tuple[httpx.Response, int, float] | None = field(default=None, compare=False, repr=False)
+
+    def __init__(
+        self,
+        items: list[T],
+        number: int,
+        total: int,
+        response: APIResponse[Any] | None = None,
+        *,
+        _answer: tuple[httpx.Response, int, float] | None = None,
+    ) -> None:
+        """`response` (2.0.0's way to give a page its answer) is kept bare too; its parse() becomes this page."""
+        if response is not None:
+            _answer = (response._response, response.retries_taken, response._seconds)
+        object.__setattr__(self, "items", items)
+        object.__setattr__(self, "number", number)
+        object.__setattr__(self, "total", total)
+        object.__setattr__(self, "_answer", _answer)
+
+    @property
+    def response(self) -> APIResponse[Page[T]]:
+        """The raw answer this page came in; its `parse()` is this page. (A page made by hand has none.)"""
+        if self._answer is None:
+            raise AttributeError("this Page was not read from the API: it has no response")
+        response, retries_taken, seconds = self._answer
+        return APIResponse(response, retries_taken, lambda: self, seconds)
 
 
 def _page_number(number: int) -> int:

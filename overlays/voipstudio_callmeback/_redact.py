@@ -15,10 +15,11 @@ from typing import Any, Final
 import httpx
 
 from ._json import loads
+from ._types import CREDENTIAL_HEADERS
 
 REDACTED: Final = "[redacted]"
 # Headers that carry a credential, in a request or an answer.
-SECRET_HEADERS: Final = frozenset({"authorization", "x-auth-token", "set-cookie", "cookie", "proxy-authorization"})
+SECRET_HEADERS: Final = CREDENTIAL_HEADERS | {"set-cookie", "cookie", "proxy-authorization"}
 # JSON members that hold a credential: a login's session token and password, an API key, a two-factor nonce.
 # (Not `code`: error bodies name the failed check by it. The two-factor code only travels in the body of
 # POST /login2fa, which is left out whole.)
@@ -66,16 +67,15 @@ def answers_a_login(response: httpx.Response) -> bool:
 def redacted_request(request: httpx.Request) -> httpx.Request:
     """A copy of a sent request without its credentials: headers and JSON members redacted, a login's body left out."""
     try:
-        content = request.content
+        sent = request.content
     except httpx.RequestNotRead:
-        content = b""
-    if request.extensions.get(CREDENTIALS_IN_BODY):
-        content = b""
+        sent = b""
+    content = b"" if request.extensions.get(CREDENTIALS_IN_BODY) else sent
     headers = redacted_headers(request.headers)
     cleaned = _redacted_content(content)
-    if cleaned is not content:
+    if cleaned is not sent and "content-length" in headers:  # the length of the body the copy holds
         headers["content-length"] = str(len(cleaned))
-    return httpx.Request(request.method, request.url, headers=headers, content=cleaned)
+    return httpx.Request(request.method, request.url, headers=headers, content=cleaned, extensions=request.extensions)
 
 
 def redacted_response(response: httpx.Response) -> httpx.Response:

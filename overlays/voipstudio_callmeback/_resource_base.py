@@ -267,15 +267,18 @@ def page(operation: Operation, sent: Sent, number: int, item: type[T], base_url:
     items = parsed.data
     if items and not isinstance(items[0], item):  # as in unwrap()
         raise RuntimeError(f"{operation.id} answers no page of {item.__name__}: run scripts/regenerate")
-    raw: APIResponse[Page[T]] = APIResponse(sent.response, sent.retries_taken, lambda: found, sent.seconds)
-    found = Page(items=items, number=number, total=parsed.total, response=raw)
-    return found
+    raw = (sent.response, sent.retries_taken, sent.seconds)
+    return Page(items=items, number=number, total=parsed.total, _answer=raw)
 
 
-def _list_query(operation: Operation, query: Mapping[str, Any]) -> dict[str, Any]:
+def _list_query(operation: Operation, query: Mapping[str, Any], options: Options) -> dict[str, Any]:
     """The query of a list, checked now (not at the first page), with `page` left for the paginator."""
     if operation.parameter(PAGE_PARAMETER) is None:
         raise TypeError(f"{operation.id} has no {PAGE_PARAMETER} parameter to read it page by page")
+    if options.extra_query and PAGE_PARAMETER in options.extra_query:
+        raise TypeError(
+            f"extra_query cannot set {PAGE_PARAMETER!r} of a list: the paginator does (.page(n) fetches one page)"
+        )
     checked = dict(query)
     if checked.get(FILTER_PARAMETER) is not None:
         checked[FILTER_PARAMETER] = tuple(_filters(checked[FILTER_PARAMETER]))
@@ -328,7 +331,7 @@ class SyncResource:
     def _list(
         self, operation: Operation, item: type[T], query: Mapping[str, Any], *, options: Options = DEFAULT_OPTIONS
     ) -> SyncPaginator[T]:
-        checked = _list_query(operation, query)
+        checked = _list_query(operation, query, options)
         client = self._client
 
         def fetch(number: int) -> Page[T]:
@@ -338,7 +341,6 @@ class SyncResource:
         if not self._raw:
             return SyncPaginator(fetch)
         first = fetch(1)
-        assert first.response is not None  # noqa: S101 - page() always sets it
         return cast(SyncPaginator[T], _first_page(first.response, lambda: SyncPaginator(fetch, first=first)))
 
 
@@ -380,7 +382,7 @@ class AsyncResource:
         prefetch: int = 4,
         options: Options = DEFAULT_OPTIONS,
     ) -> AsyncPaginator[T]:
-        checked = _list_query(operation, query)
+        checked = _list_query(operation, query, options)
         client = self._client
 
         async def fetch(number: int) -> Page[T]:
@@ -393,7 +395,6 @@ class AsyncResource:
 
         async def first_page() -> APIResponse[AsyncPaginator[T]]:
             first = await fetch(1)
-            assert first.response is not None  # noqa: S101 - page() always sets it
             return _first_page(first.response, lambda: AsyncPaginator(fetch, prefetch=prefetch, first=first))
 
         return cast(AsyncPaginator[T], first_page())

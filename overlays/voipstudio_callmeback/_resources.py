@@ -135,7 +135,13 @@ class Settings(SyncResource):
                 "dir": dir,
                 "filter": filter,
             },
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     def get(
@@ -167,7 +173,13 @@ class Settings(SyncResource):
             OPERATIONS["getSetting"],
             Setting,
             id,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     def create(
@@ -216,7 +228,13 @@ class Settings(SyncResource):
             OPERATIONS["createSetting"],
             Setting,
             fields=fields,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     def update(
@@ -271,7 +289,13 @@ class Settings(SyncResource):
             Setting,
             id,
             fields=fields,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     def delete(
@@ -302,7 +326,13 @@ class Settings(SyncResource):
         return self._none(
             OPERATIONS["deleteSetting"],
             id,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
 
@@ -357,7 +387,13 @@ class Buttons(SyncResource):
             OPERATIONS["getButton"],
             Button,
             id,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     def create(
@@ -393,7 +429,13 @@ class Buttons(SyncResource):
             OPERATIONS["createButton"],
             Button,
             fields=fields,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     def update(
@@ -436,7 +478,13 @@ class Buttons(SyncResource):
             Button,
             id,
             fields=fields,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     def delete(
@@ -467,7 +515,13 @@ class Buttons(SyncResource):
         return self._none(
             OPERATIONS["deleteButton"],
             id,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
 
@@ -537,7 +591,13 @@ class Websites(SyncResource):
                 "dir": dir,
                 "filter": filter,
             },
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
 
@@ -608,7 +668,13 @@ class Cdrs(SyncResource):
                 "dir": dir,
                 "filter": filter,
             },
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
 
@@ -677,7 +743,13 @@ class Visitors(SyncResource):
                 "dir": dir,
                 "filter": filter,
             },
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
 
@@ -781,7 +853,13 @@ class AsyncSettings(AsyncResource):
                 "filter": filter,
             },
             prefetch=prefetch,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     async def get(
@@ -813,7 +891,13 @@ class AsyncSettings(AsyncResource):
             OPERATIONS["getSetting"],
             Setting,
             id,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     async def create(
@@ -862,7 +946,13 @@ class AsyncSettings(AsyncResource):
             OPERATIONS["createSetting"],
             Setting,
             fields=fields,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     async def update(
@@ -917,7 +1007,13 @@ class AsyncSettings(AsyncResource):
             Setting,
             id,
             fields=fields,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     async def delete(
@@ -948,7 +1044,13 @@ class AsyncSettings(AsyncResource):
         return await self._none(
             OPERATIONS["deleteSetting"],
             id,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
 
@@ -1003,7 +1105,13 @@ class AsyncButtons(AsyncResource):
             OPERATIONS["getButton"],
             Button,
             id,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     async def create(
@@ -1039,7 +1147,13 @@ class AsyncButtons(AsyncResource):
             OPERATIONS["createButton"],
             Button,
             fields=fields,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     async def update(
@@ -1082,7 +1196,13 @@ class AsyncButtons(AsyncResource):
             Button,
             id,
             fields=fields,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
     async def delete(
@@ -1113,7 +1233,13 @@ class AsyncButtons(AsyncResource):
         return await self._none(
             OPERATIONS["deleteButton"],
             id,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
 
@@ -1187,7 +1313,13 @@ class AsyncWebsites(AsyncResource):
                 "filter": filter,
             },
             prefetch=prefetch,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
 
@@ -1262,7 +1394,13 @@ class AsyncCdrs(AsyncResource):
                 "filter": filter,
             },
             prefetch=prefetch,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
 
@@ -1335,7 +1473,13 @@ class AsyncVisitors(AsyncResource):
                 "filter": filter,
             },
             prefetch=prefetch,
-            options=_options(timeout, max_retries, extra_headers, extra_query, extra_body),
+            options=_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
         )
 
 

@@ -41,7 +41,7 @@ class APIResponse(Generic[T]):
         self._response = response
         self._seconds = seconds
         self._redacted = False
-        self.retries_taken = retries_taken  # how many times the request was sent again (0: it went once)
+        self.retries_taken = retries_taken  # times the request was sent again (0: once), after a new login too
         self._parse = parse
         self._parsed: T = _NOT_PARSED
 

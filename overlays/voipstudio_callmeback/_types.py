@@ -56,8 +56,9 @@ class RequestOptions(TypedDict, total=False):
     - `max_retries`: how often to retry this request (0: never), instead of the client's.
     - `extra_headers`: headers to send as well (they cannot replace the credentials' own).
     - `extra_query`: query parameters to send as well (they replace parameters of the same name).
-    - `extra_body`: JSON members to send as well, in operations that send a body; the spec does not
-      check them, so a member the service has and the spec lacks can be sent.
+    - `extra_body`: JSON members to send as well; where the operation sends no body (a GET, a DELETE),
+      they are the body. The spec does not check them, so a member the service has and the spec lacks
+      can be sent.
     """
 
     timeout: Timeout | NotGiven
@@ -79,8 +80,12 @@ class Options:
 
 
 DEFAULT_OPTIONS: Final = Options()
-# Headers the client sets from its credentials: extra headers may not set them too.
-CREDENTIAL_HEADERS: Final = frozenset({"authorization", "x-auth-token"})
+# The headers the client sends its credentials in, as openapi.yaml's security schemes say (a session token
+# in the apiKey scheme's header, HTTP Basic in Authorization; tests/overlay/test_secrets.py compares them):
+# extra headers may not set them too.
+TOKEN_HEADER: Final = "X-Auth-Token"  # noqa: S105 -- a header name, not a secret
+BASIC_HEADER: Final = "Authorization"
+CREDENTIAL_HEADERS: Final = frozenset({TOKEN_HEADER.lower(), BASIC_HEADER.lower()})
 
 
 def check_timeout(timeout: object, name: str = "timeout") -> None:
@@ -113,6 +118,16 @@ def check_headers(headers: object, name: str) -> None:
             )
         if key.lower() in CREDENTIAL_HEADERS:
             raise ValueError(f"{name} cannot set {key}: the client sends its own credentials")
+
+
+def merged_headers(*layers: Mapping[str, str] | None) -> dict[str, str]:
+    """Header layers merged as HTTP reads names, case-insensitively: a later layer's `x-request-id`
+    replaces an earlier `X-Request-Id` (and is sent as the later layer spells it)."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in (layer or {}).items():
+            merged[name.lower()] = (name, value)
+    return dict(merged.values())
 
 
 def check_mapping(value: object, name: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from voipstudio_callmeback import DEFAULT_TIMEOUT, NOT_GIVEN, CallMeBack, InternalServerError, Setting
+from voipstudio_callmeback._resource_base import PAGE_PARAMETER
 
 from .faults import record_waits
 from .mocked import PREFIX, SETTING, TOKEN, Mocked, Service, answer
@@ -130,6 +131,14 @@ class TestExtras:
         client.items(client.client.settings.list(limit=10, extra_query={"limit": 3}))
         assert service.requests[0].url.params.get_list("limit") == ["3"]
 
+    def test_extra_query_cannot_set_the_page_of_a_list(self, mocked: Make) -> None:
+        """Every page would otherwise be the same page, and the paginator would never end."""
+        service = Service(route=ok)
+        client = mocked(service)
+        with pytest.raises(TypeError, match=f"extra_query cannot set '{PAGE_PARAMETER}' of a list"):
+            client.client.settings.list(extra_query={PAGE_PARAMETER: 2})
+        assert service.requests == []
+
     @pytest.mark.parametrize("name", ["X-Auth-Token", "authorization"])
     def test_extra_headers_cannot_replace_the_credentials(self, mocked: Make, name: str) -> None:
         service = Service(route=ok)
@@ -199,6 +208,18 @@ class TestWithOptions:
         client.run(copy.settings.get(7, extra_headers={"B": "3"}))
         (sent,) = service.requests
         assert (sent.headers["A"], sent.headers["B"], sent.url.params["q"]) == ("1", "3", "x")
+
+    def test_header_names_merge_whatever_their_case(self, mocked: Make) -> None:
+        """x-team replaces X-Team, as HTTP reads names: one header is sent, with the value given last."""
+        service = Service(route=ok)
+        client = mocked(service)
+        copy = client.client.with_options(default_headers={"X-Team": "a"}).with_options(
+            default_headers={"x-team": "b", "X-Trace": "t"}
+        )
+        client.run(copy.settings.get(7, extra_headers={"X-TRACE": "u"}))
+        (sent,) = service.requests
+        assert sent.headers.get_list("x-team") == ["b"]
+        assert sent.headers.get_list("x-trace") == ["u"]
 
     def test_with_options_keeps_what_is_not_given(self, mocked: Make) -> None:
         client = mocked(Service(route=ok), timeout=9, max_retries=5)

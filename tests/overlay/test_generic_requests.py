@@ -60,6 +60,8 @@ class TestReading:
         raw = client.run(client.client.get("/x", cast_to=httpx.Response))
         assert isinstance(raw, httpx.Response)
         assert raw.content == b"<p>hi</p>"
+        assert raw.request.headers["X-Auth-Token"] == "[redacted]"  # the answer's request holds no credential
+        assert TOKEN not in repr(raw.request.headers)
 
     def test_an_empty_answer_is_none(self, mocked: Make) -> None:
         client = mocked(Service(answers=[answer(204)]))

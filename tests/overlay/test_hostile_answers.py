@@ -60,6 +60,8 @@ CORPUS: dict[str, Callable[[], httpx.Response]] = {
     "beyond-a-double": lambda: json_bytes(200, b'{"data": {"id": 1e400}, "total": 1e400}'),
     "huge-integer": lambda: json_bytes(200, b'{"data": {"id": ' + b"9" * 5000 + b"}}"),
     "token-a-number": lambda: answer(200, {"user_token": 12345, "user_id": 1}),
+    "token-not-ascii": lambda: answer(200, {"user_token": "t\u00f6ken\nX-Evil: 1", "user_id": 1}),
+    "token-empty": lambda: answer(200, {"user_token": "", "user_id": 1}),
     "token-missing": lambda: answer(200, {"user_id": 1, "message": "Login success"}),
     "nonce-a-list": lambda: answer(202, {"nonce": [1], "message": "2FA"}),
     "error-message-an-object": lambda: answer(401, {"message": {"text": "no"}, "errors": "oops"}),
@@ -137,6 +139,8 @@ def test_login_raises_only_the_client_s_errors(mocked: Callable[..., Mocked], na
     [
         ("token-a-number", "user_token: expected string, got integer"),
         ("token-missing", "user_token: missing (the spec requires it)"),
+        ("token-not-ascii", "a user_token that is not printable ASCII"),
+        ("token-empty", "a user_token that is not printable ASCII"),
         ("nonce-a-list", "nonce: expected string, got array"),
     ],
 )
@@ -144,3 +148,5 @@ def test_a_login_answer_of_the_wrong_shape_is_unexpected(mocked: Callable[..., M
     with pytest.raises(UnexpectedResponseError, match=re.escape(said)) as raised:
         mocked(Service(route=lambda request: CORPUS[name]()), login=("me@example.com", "pw"), otp="123456")
     assert "12345" not in str(raised.value)
+    assert "X-Evil" not in str(raised.value)
+    assert "X-Evil" not in repr(raised.value.body)  # the answer's token is redacted in the error's body too

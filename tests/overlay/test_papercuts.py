@@ -119,3 +119,14 @@ def test_a_wrong_base_url_is_named_not_taken_for_a_missing_item(mocked: Make) ->
         client.run(client.client.settings.get(7))
     assert not isinstance(raised.value, voipstudio_callmeback.NotFoundError)
     assert f"is the base URL https://api.test{PREFIX}/oops right?" in str(raised.value)
+
+
+@pytest.mark.parametrize("otp", [123456, 12.5, b"123456"])
+def test_an_otp_that_is_neither_a_code_nor_a_callable_is_refused_before_the_password_goes(
+    mocked: Make, otp: object
+) -> None:
+    """otp=123456 would lose a code's leading zeros: a TypeError before anything is sent, not after."""
+    service = Service(route=login_route)
+    with pytest.raises(TypeError, match=f"otp must be the code as a str, or a callable .*not {type(otp).__name__}"):
+        mocked(service, login=("me@example.com", "pw"), otp=otp)
+    assert service.requests == []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import inspect
+import weakref
 from collections.abc import Callable
 
 import httpx
@@ -12,6 +14,7 @@ from voipstudio_callmeback import (
     APIResponse,
     AsyncPaginator,
     NotFoundError,
+    Page,
     RateLimitError,
     Setting,
     SyncPaginator,
@@ -60,6 +63,19 @@ class TestWithRawResponse:
         assert isinstance(setting, Setting)
         assert setting == client.run(client.client.settings.get(7))
         assert raw.parse() is setting, "parsed once"
+
+    def test_a_send_after_logging_in_again_counts_as_a_retry(self, mocked: Make) -> None:
+        """503, then 401 (the session expired), a new login, then 200: the request went three times."""
+        sent = iter([answer(503, {"message": "busy"}), answer(401, {"message": "Session expired"})])
+
+        def route(request: httpx.Request) -> httpx.Response:
+            if request.url.path == f"{PREFIX}/login":
+                return answer(200, {"user_token": "a-session", "user_id": 1})
+            return next(sent, None) or answer(200, {"data": SETTING})
+
+        client = mocked(Service(route=route), login=("me@example.com", "pw"))
+        raw = client.run(client.client.settings.with_raw_response.get(7))
+        assert (raw.status_code, raw.retries_taken) == (200, 2)
 
     def test_the_request_it_shows_has_no_credential(self, mocked: Make) -> None:
         client = mocked(Service(answers=[answer(200, {"data": SETTING})]))
@@ -119,9 +135,37 @@ class TestPages:
     def test_every_page_carries_its_answer(self, mocked: Make) -> None:
         client = mocked(Service(route=pages_of(3)))
         pages = client.pages(client.client.cdrs.list(limit=1))
-        assert [page.response.headers["X-Page"] for page in pages if page.response] == ["1", "2", "3"]
-        assert all(page.response is not None and page.response.parse() is page for page in pages)
-        assert all(page.response is not None and page.response.retries_taken == 0 for page in pages)
+        assert [page.response.headers["X-Page"] for page in pages] == ["1", "2", "3"]
+        assert all(page.response.parse() is page for page in pages)
+        assert all(page.response.retries_taken == 0 for page in pages)
+
+    def test_a_page_is_freed_without_a_gc_pass(self, mocked: Make) -> None:
+        """A page and its answer form no reference cycle: a long list() does not pile up pages until gc runs."""
+        client = mocked(Service(route=pages_of(3)))
+        gc.disable()
+        try:
+            pages = client.pages(client.client.cdrs.list(limit=1))
+            assert pages[0].response.parse() is pages[0]  # the raw answer, made and read
+            gone = [weakref.ref(page) for page in pages]
+            items = [weakref.ref(page.items[0]) for page in pages]
+            del pages
+            assert [ref() for ref in gone] == [None, None, None]
+            assert [ref() for ref in items] == [None, None, None]  # (httpx's own Response is a cycle: not asked)
+        finally:
+            gc.enable()
+
+    def test_a_page_made_by_hand_has_no_response(self) -> None:
+        with pytest.raises(AttributeError, match="not read from the API"):
+            _ = Page(items=[], number=1, total=0).response
+
+    def test_a_page_given_an_answer_by_hand_parses_to_itself(self) -> None:
+        """Page(..., response=) as 2.0.0 first had it: the answer is kept, and its parse() is the page."""
+        sent = httpx.Response(200, headers={"X-Page": "4"}, request=httpx.Request("GET", "https://api.test/x"))
+        page = Page(items=[1, 2], number=4, total=9, response=APIResponse(sent, 1, lambda: None, 0.5))
+        assert page.response.headers["X-Page"] == "4"
+        assert page.response.retries_taken == 1
+        assert page.response.parse() is page
+        assert page == Page(items=[1, 2], number=4, total=9)  # the answer is not part of its value
 
 
 class TestErrorsCarryTheAnswer:

@@ -35,6 +35,10 @@ from voipstudio_callmeback import (
     UnexpectedResponseError,
 )
 from voipstudio_callmeback._auth import Credentials
+from voipstudio_callmeback._redact import SECRET_HEADERS, SECRET_MEMBERS
+from voipstudio_callmeback._types import BASIC_HEADER, TOKEN_HEADER
+
+from conftest import load_spec
 
 from .faults import (
     BASE_URL,
@@ -338,6 +342,15 @@ class TestLogin:
         assert PASSWORD_CANARY in logins.requests[0].content.decode(), "the password was sent"
         assert_hidden(texts, self.FORMS)
 
+    def test_the_copy_of_a_login_request_says_its_body_is_empty(self, mode: Mode) -> None:
+        """The error's copy of the login request leaves the body out, and its content-length says so."""
+        handler, _, _ = login_server(login=json_answer(401, {"message": "Invalid email or password"}))
+        with pytest.raises(AuthenticationError) as raised:
+            run_login(mode, handler, [])
+        request = raised.value.response.request
+        assert request.content == b""
+        assert request.headers["content-length"] == "0"
+
     @pytest.mark.parametrize(
         ("login", "error"),
         [
@@ -609,3 +622,36 @@ class TestLogOutput:
         lines = self.run("configured")
         assert len(lines) == 2, lines
         assert all(line.startswith(f"APP {LOGGER} ") for line in lines), lines
+
+
+def _spec_members(value: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every (property name, schema) of the spec's components, at any depth."""
+    if isinstance(value, dict):
+        yield from (value.get("properties") or {}).items()
+        for key, item in value.items():
+            yield from _spec_members(item, f"{where}/{key}")
+    elif isinstance(value, list):
+        for item in value:
+            yield from _spec_members(item, where)
+
+
+class TestWhatTheSpecSaysIsSecret:
+    """The redaction's hand-kept lists follow openapi.yaml: a change there fails here, naming the file to edit."""
+
+    def test_the_credential_headers_are_the_security_schemes(self) -> None:
+        schemes = load_spec()["components"]["securitySchemes"].values()
+        in_header = {scheme["name"] for scheme in schemes if scheme["type"] == "apiKey" and scheme["in"] == "header"}
+        basic = any(scheme["type"] == "http" and scheme["scheme"].lower() == "basic" for scheme in schemes)
+        assert in_header == {TOKEN_HEADER}, "edit TOKEN_HEADER in overlays/voipstudio_callmeback/_types.py"
+        # HTTP Basic always travels in Authorization (RFC 7617); a spec without it needs BASIC_HEADER gone.
+        assert basic, "edit BASIC_HEADER in overlays/voipstudio_callmeback/_types.py"
+        assert BASIC_HEADER == "Authorization"
+        assert {TOKEN_HEADER.lower(), BASIC_HEADER.lower()} <= SECRET_HEADERS
+
+    def test_every_password_member_is_redacted(self) -> None:
+        """A member the spec marks `format: password` is a secret: _redact.py must hide it."""
+        secret = {name for name, schema in _spec_members(load_spec()) if schema.get("format") == "password"}
+        assert secret, "openapi.yaml marks no member format: password (the login's password is one)"
+        assert secret <= SECRET_MEMBERS, f"add {sorted(secret - SECRET_MEMBERS)} to SECRET_MEMBERS in " + (
+            "overlays/voipstudio_callmeback/_redact.py"
+        )

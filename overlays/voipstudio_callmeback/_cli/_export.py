@@ -208,7 +208,7 @@ def row_pages(
     """The pages of a list operation (`query` as the resource's list() takes it; checked now), read
     ahead as list(...).pages() reads them: as rows where `rows` reads a page exactly, else as the
     client's models of `item`."""
-    checked = _list_query(operation, query)
+    checked = _list_query(operation, query, DEFAULT_OPTIONS)
 
     async def fetch(number: int) -> Page[Any]:
         sent = await client._request(request(operation, query={**checked, PAGE_PARAMETER: number}), DEFAULT_OPTIONS)
