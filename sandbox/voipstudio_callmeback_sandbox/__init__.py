@@ -15,6 +15,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from ._config import DEMO_ACCOUNT, SandboxConfig
+from ._control import IN_PROCESS, Clock, ConnectionDropped, Control, ControlError, Fault, Request
 from ._process import RunningSandbox, SandboxError, running_sandbox, sandbox_command
 from ._store import Account, Store
 
@@ -23,7 +24,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEMO_ACCOUNT",
+    "IN_PROCESS",
     "Account",
+    "Clock",
+    "ConnectionDropped",
+    "Control",
+    "ControlError",
+    "Fault",
+    "Request",
     "RunningSandbox",
     "SandboxConfig",
     "SandboxError",
@@ -41,9 +49,12 @@ def create_app(config: SandboxConfig, store: Store | None = None) -> ASGIApp:
     its own database, clock and seed size.
     """
     with warnings.catch_warnings():
-        # connexion imports starlette.testclient, which warns on import that it would
-        # rather use httpx2; the sandbox does not use the test client.
-        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`", category=UserWarning)
+        # What connexion's import warns of is not the application's to hear about, and a project whose
+        # tests turn warnings into errors would fail on it: starlette.testclient, which connexion imports
+        # and the sandbox never uses, and jsonschema's deprecated RefResolver and RefResolutionError.
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="connexion")
+        warnings.filterwarnings("ignore", message="jsonschema.RefResol", category=DeprecationWarning)
         from ._app import create_app as build
 
     return build(config, store if store is not None else config.open_store())

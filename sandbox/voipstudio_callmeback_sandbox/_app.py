@@ -18,6 +18,7 @@ import logging
 import math
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import IO, Any
@@ -31,6 +32,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.security import ApiKeySecurityHandler, BasicSecurityHandler
+from connexion.spec import OpenAPISpecification
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError  # type: ignore[import-untyped] # as connexion uses it
@@ -345,28 +347,30 @@ class Handlers:
 
         return handle
 
+    # The others are coroutines too, for the same reason: each store call is one short transaction.
+
     def _get(self, route: Route) -> Callable[..., Any]:
-        def handle(user: int, **arguments: Any) -> tuple[Any, int]:
+        async def handle(user: int, **arguments: Any) -> tuple[Any, int]:
             return self._item(route, self.store.get(route.resource, user, path_id(route, arguments)))
 
         return handle
 
     def _create(self, route: Route) -> Callable[..., Any]:
-        def handle(user: int, body: dict[str, Any], **_: Any) -> tuple[Any, int]:
+        async def handle(user: int, body: dict[str, Any], **_: Any) -> tuple[Any, int]:
             check_finite(body)
             return self._item(route, self.store.create(route.resource, user, body))
 
         return handle
 
     def _update(self, route: Route) -> Callable[..., Any]:
-        def handle(user: int, body: dict[str, Any], **arguments: Any) -> tuple[Any, int]:
+        async def handle(user: int, body: dict[str, Any], **arguments: Any) -> tuple[Any, int]:
             check_finite(body)
             return self._item(route, self.store.update(route.resource, user, path_id(route, arguments), body))
 
         return handle
 
     def _delete(self, route: Route) -> Callable[..., Any]:
-        def handle(user: int, **arguments: Any) -> Response:
+        async def handle(user: int, **arguments: Any) -> Response:
             self.store.delete(route.resource, user, path_id(route, arguments))
             return Response(status_code=route.status)  # no body, so no content type either
 
@@ -635,6 +639,43 @@ class AnswerJson:
         return msgspec.json.encode(data).decode()
 
 
+# connexion checks the whole document against the OpenAPI schema for each API it adds, a quarter of a
+# second each. The second version serves the same document, checked already; and the packaged
+# openapi.yaml is checked by scripts/lint (openapi-spec-validator, Spectral, Redocly) before it ships,
+# so only a document given by the caller (--spec, SandboxConfig.spec) is checked here, once. The switch
+# is global to connexion's class: held under this lock while the APIs are added.
+_SPEC_CHECK = threading.Lock()
+
+
+def _add_api(
+    app: AsyncApp,
+    spec: dict[str, Any],
+    version: str,
+    handlers: Handlers,
+    validators: dict[str, Any],
+    config: SandboxConfig,
+    *,
+    checked: bool,
+) -> None:
+    if checked:  # shadows Specification's own, and is removed again below
+        OpenAPISpecification._validate_spec = classmethod(lambda cls, spec: None)
+    try:
+        app.add_api(
+            spec,
+            base_path=f"/{version}/voipstudio",
+            name=version,
+            resolver=Resolver(function_resolver=handlers.resolve),
+            strict_validation=True,
+            validate_responses=config.validate_responses,
+            pythonic_params=False,
+            validator_map=validators,
+            swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=True),
+        )
+    finally:
+        if checked:
+            del OpenAPISpecification._validate_spec
+
+
 def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
     """The sandbox as an ASGI application, serving the store's spec under /v1.1/voipstudio and /v1.2/voipstudio,
     and its interactive documentation (Swagger UI) at /docs.
@@ -663,18 +704,10 @@ def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
         security_map={"apiKey": TokenHandler, "basic": BasicHandler},
         jsonifier=Jsonifier(AnswerJson),
     )
-    for version in API_VERSIONS:
-        app.add_api(
-            spec,
-            base_path=f"/{version}/voipstudio",
-            name=version,
-            resolver=Resolver(function_resolver=handlers.resolve),
-            strict_validation=True,
-            validate_responses=config.validate_responses,
-            pythonic_params=False,
-            validator_map=validators,
-            swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=True),
-        )
+    with _SPEC_CHECK:
+        for version in API_VERSIONS:
+            checked = config.spec is None or version != API_VERSIONS[0]
+            _add_api(app, spec, version, handlers, validators, config, checked=checked)
     routes = Routes(spec)
     handle_problem = problem_handler(routes)
     app.add_error_handler(ProblemException, handle_problem)

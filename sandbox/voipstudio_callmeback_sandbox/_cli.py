@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import json
 import signal
 import socket
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ._config import DEMO_ACCOUNT, SandboxConfig
+from ._control import Clock, Control
 from ._model import ModelError
 from ._store import Account
 
@@ -87,7 +89,8 @@ def read_spec(path: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise ValueError(f"{path} is not YAML or JSON: {exc}") from exc
     if not isinstance(document, dict) or "paths" not in document:
@@ -122,10 +125,30 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--spec", type=Path, help="the OpenAPI document to serve (default: the openapi.yaml the sandbox ships with)"
     )
+    p.add_argument(
+        "--control",
+        action="store_true",
+        help="serve the test controls under /_sandbox/: faults, clock, data, request journal, reset (docs/testing.md)",
+    )
+    p.add_argument(
+        "--allow-remote-control",
+        action="store_true",
+        help="let --control listen on an address other than loopback (anyone who reaches it can change the data)",
+    )
     return p
 
 
-def banner(config: SandboxConfig, url: str, accounts: Sequence[Account]) -> list[str]:
+def is_loopback(host: str) -> bool:
+    """Whether an address to listen on is this machine's alone."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def banner(config: SandboxConfig, url: str, accounts: Sequence[Account], control: bool = False) -> list[str]:
     """What the sandbox prints once it listens: where, and as whom to use it. The first line names the URL."""
     address = url.removesuffix("/v1.1/voipstudio")
     lines = [
@@ -138,6 +161,8 @@ def banner(config: SandboxConfig, url: str, accounts: Sequence[Account]) -> list
     for account in accounts:
         two_factor = ", two-factor" if account.two_factor_code else ""
         lines.append(f"  account: {account.email} (user id {account.user_id}{two_factor})")
+    if control:
+        lines.append(f"  test controls: {address}/_sandbox/ (faults, clock, data, requests, reset)")
     lines.append("Press Ctrl-C to stop.")
     return lines
 
@@ -156,6 +181,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.control and not is_loopback(args.host) and not args.allow_remote_control:
+        return fail(
+            f"--control lets whoever reaches {args.host} change the data and inject faults: it listens on "
+            "loopback only (127.0.0.1, ::1), unless --allow-remote-control is given too"
+        )
+    clock = Clock()
     try:
         accounts = load_accounts(args.accounts) if args.accounts else []
         spec = read_spec(args.spec) if args.spec else None
@@ -169,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency=args.latency_ms / 1000,
         access_log=None if args.quiet else sys.stderr,
         spec=spec,
+        clock=clock,
     )
     try:
         store = config.open_store()
@@ -178,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"cannot open the database {args.db}: {exc}")
     try:
         app = create_app(config, store)  # refuses a spec it cannot serve, before anything is printed
+        if args.control:
+            app = Control(store, clock, serve_api=True).wrap(app)
     except ModelError as exc:
         store.close()
         return fail(exc)
@@ -200,11 +234,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
-    print("\n".join(banner(config, f"http://{shown}:{port}/v1.1/voipstudio", accounts)), flush=True)
     server = quiet_server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     try:
+        print("\n".join(banner(config, f"http://{shown}:{port}/v1.1/voipstudio", accounts, args.control)), flush=True)
         server.run(sockets=[sock])
-    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+    except KeyboardInterrupt:  # Ctrl-C before the server took over the signal, or a second one while stopping
         pass
     finally:
         store.close()

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from voipstudio_callmeback_sandbox._model import place
+from voipstudio_callmeback_sandbox.convention import place
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "voipstudio_callmeback_client"

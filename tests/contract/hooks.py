@@ -21,7 +21,7 @@ import zlib
 from typing import Any
 
 import schemathesis
-from voipstudio_callmeback_sandbox._model import snake_case
+from voipstudio_callmeback_sandbox.convention import snake_case
 
 OPERATORS = ("eq", "like", "gt", "gte", "lt", "lte")
 

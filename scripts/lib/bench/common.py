@@ -198,7 +198,7 @@ def spec() -> dict[str, Any]:
 def answer_example(operation_id: str) -> Any:
     """The first example the spec documents for an operation's success answer (references resolved)."""
     from voipstudio_callmeback_client.operations import OPERATIONS
-    from voipstudio_callmeback_sandbox._model import resolved
+    from voipstudio_callmeback_sandbox.convention import resolved
 
     operation = OPERATIONS[operation_id]
     document = spec()
