@@ -48,7 +48,7 @@ from voipstudio_callmeback_client.params import (
 )
 from voipstudio_callmeback_client.types import UNSET, Unset
 
-from ._base import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._base import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, record_waits
 from ._client import AsyncCallMeBack, CallMeBack
 from ._exceptions import (
     APIConnectionError,
@@ -111,4 +111,5 @@ __all__ = [
     "WebsiteSortField",
     "format_timestamp",
     "parse_timestamp",
+    "record_waits",
 ]

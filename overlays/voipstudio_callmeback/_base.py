@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime
 import email.utils
@@ -11,7 +12,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -150,12 +151,40 @@ def retry_wait(retry: Retry, outcome: httpx.Response | Exception) -> float:
     return retry.backoff_strategy()
 
 
+# The lists record_waits() blocks record in, innermost last; while there is one, nothing is slept.
+_recorders: list[list[float]] = []
+
+
+@contextlib.contextmanager
+def record_waits() -> Iterator[list[float]]:
+    """For tests: while the block runs, every client of the process records the waits it would make between
+    attempts (backoff, Retry-After) in the list this yields, in seconds, instead of sleeping them.
+
+        with record_waits() as waits:
+            cmb.settings.get(7)   # a 429 with Retry-After: 3, then a 200
+        assert waits == [3.0]
+    """
+    waits: list[float] = []
+    _recorders.append(waits)
+    try:
+        yield waits
+    finally:
+        _recorders.remove(waits)
+
+
 def sleep(seconds: float) -> None:
     """The clients' wait between attempts (one place, for tests that count the waits instead)."""
+    if _recorders:
+        _recorders[-1].append(seconds)
+        return
     time.sleep(seconds)
 
 
 async def asleep(seconds: float) -> None:
+    if _recorders:
+        _recorders[-1].append(seconds)
+        await asyncio.sleep(0)  # still a point where other tasks run, as a wait would be
+        return
     await asyncio.sleep(seconds)
 
 

@@ -42,6 +42,7 @@ HAND_WRITTEN_NAMES = [
     "Unset",
     "format_timestamp",
     "parse_timestamp",
+    "record_waits",
 ]
 
 
