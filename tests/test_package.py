@@ -50,7 +50,7 @@ def test_generated_package_passes_mypy_strict() -> None:
 
 
 def test_wheel_holds_the_typed_packages_and_the_spec(tmp_path: Path) -> None:
-    """The wheel installs the client and the sandbox with py.typed and every module, the spec beside the sandbox."""
+    """The wheel holds the client, the sandbox and the test kit, with py.typed and every module; the spec too."""
     subprocess.run(
         [
             sys.executable,
@@ -75,6 +75,7 @@ def test_wheel_holds_the_typed_packages_and_the_spec(tmp_path: Path) -> None:
         ("generated", "voipstudio_callmeback_client"),
         ("overlays", "voipstudio_callmeback"),
         ("sandbox", "voipstudio_callmeback_sandbox"),
+        ("testing", "voipstudio_callmeback_testing"),
     ):
         expected |= {
             str(path.relative_to(ROOT / folder))
@@ -86,6 +87,7 @@ def test_wheel_holds_the_typed_packages_and_the_spec(tmp_path: Path) -> None:
         "voipstudio_callmeback_client/py.typed",
         "voipstudio_callmeback/py.typed",
         "voipstudio_callmeback_sandbox/py.typed",
+        "voipstudio_callmeback_testing/py.typed",
     } <= packaged
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "Provides-Extra: sandbox" in metadata
@@ -97,6 +99,9 @@ def test_wheel_holds_the_typed_packages_and_the_spec(tmp_path: Path) -> None:
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "voipstudio-callmeback = voipstudio_callmeback._cli:main" in entry_points.splitlines()
     assert "voipstudio-callmeback-sandbox = voipstudio_callmeback_sandbox._cli:main" in entry_points.splitlines()
+    # the test kit's fixtures, for any project that installs the package
+    assert "[pytest11]" in entry_points.splitlines()
+    assert "voipstudio_callmeback = voipstudio_callmeback_testing.plugin" in entry_points.splitlines()
 
 
 def test_the_command_line_without_its_extra_says_what_to_install() -> None:
