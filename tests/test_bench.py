@@ -14,7 +14,18 @@ import bench
 from conftest import ROOT
 
 # The keys docs/benchmarks.md and the README report, in the order of the table.
-KEYS = ["parse", "parse_floor", "get", "export", "export_cpu", "sandbox_page", "regenerate"]
+KEYS = [
+    "parse",
+    "parse_floor",
+    "get",
+    "export",
+    "export_cpu",
+    "sandbox_page",
+    "regenerate",
+    "kit_reset",
+    "kit_inprocess",
+    "kit_start",
+]
 ROW_PREFIXES = {
     "parse": "| a. parse a 500-row CDR page: ours / pydantic",
     "parse_floor": "| a. parse a 500-row CDR page: ours / msgspec Struct (floor)",
@@ -23,6 +34,9 @@ ROW_PREFIXES = {
     "export_cpu": "| c. export CPU a record",
     "sandbox_page": "| c. sandbox CPU a 200-CDR page",
     "regenerate": "| d. scripts/regenerate --check",
+    "kit_reset": "| e. kit: reset after a test that wrote",
+    "kit_inprocess": "| e. kit: settings.get CPU in process",
+    "kit_start": "| e. kit: start to a first answer",
 }
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import export, get, parse, regenerate
+from . import export, get, kit, parse, regenerate
 from .common import DEFAULT_OUT, FULL, PREFETCH, QUICK, Result, Sizes, format_table, ms, us
 
 # (the keys of its results, its label while it runs, the benchmark), in the order of the table.
@@ -27,6 +27,11 @@ BENCHMARKS: tuple[tuple[tuple[str, ...], str, Callable[[Sizes], list[Result]]], 
         export.bench_export,
     ),
     (("regenerate",), "d. scripts/regenerate --check", regenerate.bench_regenerate),
+    (
+        ("kit_reset", "kit_inprocess", "kit_start"),
+        "e. test kit: reset, in process vs loopback, start",
+        kit.bench_kit,
+    ),
 )
 
 
