@@ -43,7 +43,7 @@ from jsonschema import Draft4Validator  # type: ignore[import-untyped] # as the 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._config import DEMO_ACCOUNT
-from ._store import AccountError, Store
+from ._store import AccountError, InvalidValue, Store
 
 PREFIX: Final = "/_sandbox"
 # The scope extension of an in-process transport: a drop raises ConnectionDropped instead of closing a socket.
@@ -51,6 +51,7 @@ IN_PROCESS: Final = "voipstudio_callmeback_sandbox.in_process"
 API_PATH = re.compile(r"/v[0-9.]+/voipstudio(/.*)")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DROP_POINTS: Final = ("before_headers", "after_headers")
+NO_BODY_STATUSES: Final = frozenset({204, 304})
 ANY_OPERATION: Final = "*"
 
 # What a stranger with the control API can ask for, at most (documented in docs/testing.md).
@@ -58,6 +59,7 @@ MAX_FAULTS: Final = 100  # faults armed at once
 MAX_DELAY: Final = 60.0  # seconds of one fault's delay
 MAX_TIMES: Final = 1_000_000  # calls one fault applies to
 MAX_ADVANCE: Final = 10 * 366 * 86400.0  # seconds the clock moves in one step: ten years
+LAST_MOMENT: Final = 253402300800.0  # 10000-01-01 00:00:00 UTC: the clock stays before it
 MAX_ITEMS: Final = 10_000  # items added in one call
 MAX_JOURNAL: Final = 2_000  # requests remembered; the oldest go first
 MAX_JOURNAL_BODY: Final = 32 * 1024  # bytes of a request's body the journal keeps (64 MiB in all, at most)
@@ -103,12 +105,15 @@ class Clock:
     def __call__(self) -> float:
         return self._source() + self.offset
 
-    def advance(self, seconds: float) -> float:
-        """Move the clock on by `seconds` (0 to ten years); the new time, in seconds since the epoch."""
+    def advance(self, seconds: float, field: str = "seconds") -> float:
+        """Move the clock on by `seconds` (0 to ten years, and never past the year 9999); the new time, in
+        seconds since the epoch. `field`: the name a refusal gives the value."""
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds):
-            raise ControlError("seconds", "seconds must be a finite number")
+            raise ControlError(field, f"{field} must be a finite number")
         if not 0 <= seconds <= MAX_ADVANCE:
-            raise ControlError("seconds", f"seconds must be between 0 and {MAX_ADVANCE:g} (the clock never goes back)")
+            raise ControlError(field, f"{field} must be between 0 and {MAX_ADVANCE:g} (the clock never goes back)")
+        if self() + seconds >= LAST_MOMENT:
+            raise ControlError(field, f"{field} would move the clock past the year 9999, which timestamps cannot hold")
         self.offset += float(seconds)
         return self()
 
@@ -164,8 +169,9 @@ class Fault:
             raise ControlError(
                 "operation", f"operation must be {ANY_OPERATION!r} or an operationId: {', '.join(operations)}"
             )
-        if self.status is not None and (_not_int(self.status) or not 100 <= self.status <= 599):
-            raise ControlError("status", "status must be a whole number from 100 to 599")
+        if self.status is not None and (_not_int(self.status) or not 200 <= self.status <= 599):
+            # a 1xx is no final answer: a client would wait for one, or take the connection for upgraded
+            raise ControlError("status", "status must be a whole number from 200 to 599")
         if not isinstance(self.headers, Mapping) or not all(
             isinstance(name, str) and isinstance(value, str) and _header_safe(name, value)
             for name, value in self.headers.items()
@@ -174,10 +180,13 @@ class Fault:
         if self.body is not None:
             if self.status is None:
                 raise ControlError("body", "body is the body of an answer: give its status too")
+            if self.status in NO_BODY_STATUSES:
+                raise ControlError("body", f"a {self.status} answer has no body (HTTP/1.1 sends none)")
             try:
-                size = len(self.body.encode() if isinstance(self.body, str) else json.dumps(self.body).encode())
-            except (TypeError, ValueError, RecursionError):
-                raise ControlError("body", "body must be a JSON value or text") from None
+                text = self.body if isinstance(self.body, str) else json.dumps(self.body, allow_nan=False)
+                size = len(text.encode())
+            except (TypeError, ValueError, RecursionError, UnicodeEncodeError):
+                raise ControlError("body", "body must be a JSON value (finite numbers only) or text") from None
             if size > MAX_FAULT_BODY:
                 raise ControlError("body", f"body must be at most {MAX_FAULT_BODY} bytes")
         if self.headers and self.status is None:
@@ -215,6 +224,17 @@ class Fault:
         if _not_int(self.after) or not 0 <= self.after <= MAX_TIMES:
             raise ControlError("after", f"after must be a whole number from 0 to {MAX_TIMES}")
         return self
+
+
+def _finite(value: Any, depth: int = 0) -> bool:
+    """Whether a JSON value holds no NaN or infinity, at any depth (which JSON cannot write)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return depth < 64 and all(_finite(item, depth + 1) for item in value.values())
+    if isinstance(value, list):
+        return depth < 64 and all(_finite(item, depth + 1) for item in value)
+    return True
 
 
 def _not_int(value: Any) -> bool:
@@ -384,6 +404,8 @@ class Control:
             raise ControlError("items", "items must be a non-empty list of objects")
         if len(items) > MAX_ITEMS:
             raise ControlError("items", f"at most {MAX_ITEMS} items are added at once")
+        if account is not None and (_not_int(account) or not 1 <= account < 2**63):
+            raise ControlError("account", "account must be a user id (a whole number from 1 to 2**63 - 1)")
         resource = model.resources[collection]
         schemas = _item_properties(self.store.spec, resource.item)
         for index, item in enumerate(items):
@@ -396,6 +418,8 @@ class Control:
                 if name not in resource.columns:
                     known = ", ".join(resource.columns)
                     raise ControlError(f"{where}.{name}", f"{where}: {name} is not a field of {collection}: {known}")
+                if not _finite(value):
+                    raise ControlError(f"{where}.{name}", f"{where}.{name}: {name} must hold finite numbers only")
                 error = next(iter(Draft4Validator(schemas[name]).iter_errors(value)), None)
                 if error is not None:
                     from ._app import describe  # the API's own wording of a refused value
@@ -405,6 +429,8 @@ class Control:
             return self.store.insert_items(collection, account if account is not None else self.account, items)
         except AccountError as exc:
             raise ControlError("account", str(exc)) from None
+        except InvalidValue as exc:
+            raise ControlError(exc.field, str(exc)) from None
 
     def reset(self) -> None:
         """Back to the state the sandbox started in: its data, the clock, no fault, an empty journal.
@@ -446,6 +472,7 @@ class Control:
         return chosen
 
     async def _serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        listen = receive  # past the body, only a disconnect comes from it
         body, receive = await _buffered(receive)
         operation = self.operations.find(scope["method"], scope["path"])
         fault = self._pick(operation)
@@ -469,16 +496,24 @@ class Control:
             if fault is None:
                 await app(scope, receive, sending)
             else:
-                await self._apply(fault, app, scope, receive, send, sending)
+                await self._apply(fault, app, scope, receive, send, sending, listen if body is not None else None)
         finally:
             with self._lock:
                 self._journal.append(Request(**{**entry.as_json(), "status": status}))
 
     async def _apply(
-        self, fault: Fault, app: ASGIApp, scope: Scope, receive: Receive, send: Send, sending: Send
+        self,
+        fault: Fault,
+        app: ASGIApp,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        sending: Send,
+        listen: Receive | None,
     ) -> None:
-        if fault.delay:
-            await asyncio.sleep(fault.delay)
+        """Carry out a fault; `listen`, the server's own receive once the whole body is read (None before)."""
+        if fault.delay and not await _wait(fault.delay, listen):
+            return  # the client went away during the delay, as a timeout has it: nothing is handled
         if fault.expire_session:
             token = _session_token(scope, self._token_header)
             if token is not None:
@@ -491,7 +526,7 @@ class Control:
             await app(scope, receive, _cut(send, sending, keep_body=fault.truncate))
             await _drop(scope, send, after_headers=True)
         elif fault.not_json:
-            await app(scope, receive, _not_json(sending))
+            await app(scope, receive, _not_json(sending, scope["method"]))
         else:
             await app(scope, receive, sending)
 
@@ -501,7 +536,7 @@ class Control:
         method, path = scope["method"], scope["path"].removeprefix(PREFIX).rstrip("/")
         try:
             raw = await _read_body(receive, MAX_CONTROL_BODY)
-            data = json.loads(raw) if raw.strip() else None
+            data = json.loads(raw, parse_constant=_refuse_constant) if raw.strip() else None
         except ControlError as exc:
             await _json(send, 413, _error(exc))
             return
@@ -512,8 +547,8 @@ class Control:
             status, answer = self._control(method, path, data)
         except ControlError as exc:
             status, answer = 400, _error(exc)
-        except TypeError as exc:  # Fault(**data) with a member of the wrong kind
-            status, answer = 400, _error(ControlError("body", str(exc)))
+        except (TypeError, ValueError, OverflowError, RecursionError) as exc:  # no check should let one through
+            status, answer = 400, _error(ControlError("body", f"the control request cannot be carried out: {exc}"))
         await _json(send, status, answer)
 
     def _control(self, method: str, path: str, data: Any) -> tuple[int, Any]:
@@ -534,7 +569,7 @@ class Control:
             return 204, None
         elif path == "/clock":
             if method == "POST":
-                self.clock.advance(_member(data, "advance"))
+                self.clock.advance(_member(data, "advance"), field="advance")
             return 200, self._clock()
         elif path == "/requests" and method == "GET":
             return 200, {"data": [entry.as_json() for entry in self.requests()]}
@@ -564,8 +599,11 @@ class Control:
                 "faults": MAX_FAULTS,
                 "delay": MAX_DELAY,
                 "advance": MAX_ADVANCE,
+                "times": MAX_TIMES,
+                "fault_body_bytes": MAX_FAULT_BODY,
                 "items": MAX_ITEMS,
                 "journal": MAX_JOURNAL,
+                "journal_body_bytes": MAX_JOURNAL_BODY,
                 "body_bytes": MAX_CONTROL_BODY,
             },
         }
@@ -576,9 +614,13 @@ class Control:
 
 
 def _member(body: Any, name: str) -> Any:
-    if not isinstance(body, dict) or name not in body:
+    if not isinstance(body, dict) or set(body) != {name}:
         raise ControlError(name, f'the body is {{"{name}": seconds}}')
     return body[name]
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _error(exc: ControlError) -> dict[str, Any]:
@@ -665,13 +707,28 @@ async def _buffered(receive: Receive, limit: int = MAX_JOURNAL_BODY) -> tuple[by
     return (body if size <= limit else None), replay
 
 
+async def _wait(seconds: float, listen: Receive | None) -> bool:
+    """Wait `seconds`, or less if the client disconnects first (then False). `listen` is the server's receive
+    past the whole body, where only a disconnect comes; without it (a body not read whole), wait it out."""
+    if listen is None:
+        await asyncio.sleep(seconds)
+        return True
+    listening = asyncio.ensure_future(listen())
+    try:
+        done, _ = await asyncio.wait({listening}, timeout=seconds)
+    finally:
+        if not listening.done():
+            listening.cancel()
+    return not (done and listening.result().get("type") == "http.disconnect")
+
+
 def _journal_body(body: bytes | None) -> Any:
     if body is None:
         return f"[over {MAX_JOURNAL_BODY} bytes: not kept]"
     if not body:
         return None
     try:
-        return redacted(json.loads(body))
+        return redacted(json.loads(body, parse_constant=str))  # NaN stays text: the answers are strict JSON
     except (ValueError, RecursionError):
         return body.decode("utf-8", errors="replace")
 
@@ -696,7 +753,7 @@ async def _answer(send: Send, fault: Fault) -> None:
         body, kind = json.dumps(error_body(fault.status, message)).encode(), "application/json"
     elif isinstance(fault.body, str):
         body, kind = fault.body.encode(), "text/plain; charset=utf-8"
-    elif fault.body is None:
+    elif fault.body is None or fault.status in NO_BODY_STATUSES:
         body, kind = b"", ""
     else:
         body, kind = json.dumps(fault.body).encode(), "application/json"
@@ -752,11 +809,18 @@ def _cut(send: Send, sending: Send, *, keep_body: bool) -> Send:
     return cut
 
 
-def _not_json(sending: Send) -> Send:
-    """A send that keeps the real answer's status and puts an HTML page in place of its body."""
+def _not_json(sending: Send, method: str) -> Send:
+    """A send that keeps the real answer's status and puts an HTML page in place of its body (none where
+    HTTP has none: a 204, a 304, an answer to HEAD)."""
+    bodiless = method == "HEAD"
 
     async def replace(message: Message) -> None:
+        nonlocal bodiless
         if message["type"] == "http.response.start":
+            bodiless = bodiless or message["status"] in NO_BODY_STATUSES
+            if bodiless:
+                await sending(message)
+                return
             headers = [
                 (name, value)
                 for name, value in message.get("headers", [])
@@ -765,7 +829,9 @@ def _not_json(sending: Send) -> Send:
             headers += [(b"content-type", b"text/html"), (b"content-length", str(len(NOT_JSON_PAGE)).encode())]
             await sending({**message, "headers": headers})
         elif message["type"] == "http.response.body":
-            if not message.get("more_body", False):
+            if bodiless:
+                await sending(message)
+            elif not message.get("more_body", False):
                 await sending({"type": "http.response.body", "body": NOT_JSON_PAGE})
         else:
             await sending(message)

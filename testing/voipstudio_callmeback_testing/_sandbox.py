@@ -115,7 +115,7 @@ class Sandbox:
     def async_transport(self) -> httpx.AsyncBaseTransport:
         """The same, for httpx.AsyncClient and AsyncCallMeBack."""
         self._check_open()
-        return AsyncSandboxTransport(self.app)
+        return AsyncSandboxTransport(self.app, self._loops)
 
     def client(self, *, login: Literal["password", "api_key"] = "password", **options: Any) -> CallMeBack:
         """A CallMeBack of the demo account, in process: logged in with its email and password (a session
@@ -153,7 +153,9 @@ class Sandbox:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
         sock.listen(128)
-        server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="off"))
+        # A request still open at the end (a fault's delay) is not waited for long: it must not outlive the test.
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+        server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="callmeback-served", daemon=True)
         thread.start()
         try:
@@ -198,7 +200,7 @@ class Sandbox:
             Fault(
                 operation=operation,
                 status=status,
-                headers=dict(headers or {}),
+                headers=headers if headers is not None else {},
                 body=body,
                 delay=delay,
                 drop=drop,

@@ -13,6 +13,7 @@ httpx raises for a real one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future
@@ -38,8 +39,18 @@ class EventLoopThread:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
 
     def close(self) -> None:
+        """Cancel what still runs on the loop (its callers get CancelledError), then stop and close it."""
         if self.loop.is_closed():
             return
+
+        async def cancel_all() -> None:
+            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        with contextlib.suppress(TimeoutError, RuntimeError):  # a task that will not end: stop regardless
+            asyncio.run_coroutine_threadsafe(cancel_all(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=10)
         self.loop.close()
@@ -132,10 +143,12 @@ class SandboxTransport(httpx.BaseTransport):
 class AsyncSandboxTransport(httpx.AsyncBaseTransport):
     """The async transport: `httpx.AsyncClient(transport=sandbox.async_transport())`."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, loops: ThreadLoops) -> None:
         self._app = app
+        self._loops = loops
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._loops.check_open()
         body = await request.aread()
         return await serve(self._app, request, body)
 
@@ -146,25 +159,24 @@ class ThreadLoops:
 
     def __init__(self) -> None:
         self._local = threading.local()
-        self._made: list[asyncio.AbstractEventLoop] = []
+        self._made: list[tuple[threading.Thread, asyncio.AbstractEventLoop]] = []
         self._thread: EventLoopThread | None = None
         self._lock = threading.Lock()
         self._closed = False
+
+    def closed(self) -> bool:
+        """Read anew at each call (another thread closes the sandbox while a call runs)."""
+        return self._closed
+
+    def check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this sandbox is closed")
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
-            if loop is None:
-                with self._lock:
-                    if self._closed:
-                        coroutine.close()
-                        raise RuntimeError("this sandbox is closed") from None
-                    loop = asyncio.new_event_loop()
-                    self._made.append(loop)
-                self._local.loop = loop
-            return loop.run_until_complete(coroutine)
+            return self._run_here(coroutine)
         with self._lock:
             if self._closed:
                 coroutine.close()
@@ -175,13 +187,38 @@ class ThreadLoops:
         future: Future[T] = thread.submit(coroutine)
         return future.result()
 
+    def _run_here(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """On this thread's own loop, made the first time; the loops of threads that have ended are closed
+        then, so an application that starts a thread per job does not pile them up."""
+        if self._closed:
+            coroutine.close()
+            raise RuntimeError("this sandbox is closed")
+        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
+        if loop is None:
+            with self._lock:
+                if self.closed():
+                    coroutine.close()
+                    raise RuntimeError("this sandbox is closed")
+                ended = [(thread, made) for thread, made in self._made if not thread.is_alive()]
+                self._made = [(thread, made) for thread, made in self._made if thread.is_alive()]
+                loop = asyncio.new_event_loop()
+                self._made.append((threading.current_thread(), loop))
+            for _, made in ended:
+                made.close()
+            self._local.loop = loop
+        try:
+            return loop.run_until_complete(coroutine)
+        finally:
+            if self.closed() and not loop.is_closed():  # closed while this call ran: close() left it to us
+                loop.close()
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
             made, self._made = self._made, []
             thread, self._thread = self._thread, None
-        for loop in made:
-            if not loop.is_running():
+        for _, loop in made:
+            if not loop.is_running():  # a loop running a call now is closed by that call
                 loop.close()
         if thread is not None:
             thread.close()

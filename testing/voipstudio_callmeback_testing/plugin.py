@@ -7,7 +7,8 @@ Fixtures:
 - `callmeback_waits`: the waits the clients asked for between attempts in this test (none is slept);
 - `callmeback_server`: the same sandbox served on 127.0.0.1, for the command line and other languages;
 - `callmeback_sandbox_options`: the keywords the session's Sandbox is made with; override it in a
-  conftest.py (session scope) for more call records, other accounts or another spec.
+  conftest.py (session scope) for more call records, accounts beside the demo's (which the
+  fixtures' clients log in as) or another spec.
 
 The sandbox is made once per test session (making one costs far more than restoring one), on
 first use: a test run that never asks for these fixtures never imports the sandbox.

@@ -147,12 +147,16 @@ def test_data_for_a_read_only_collection(http: httpx.Client) -> None:
         ("/_sandbox/faults", {"status": "500"}, "status", "whole number"),
         ("/_sandbox/faults", {"delay": 61}, "delay", "from 0 to 60"),
         ("/_sandbox/faults", [], "body", "JSON object"),
-        ("/_sandbox/clock", {"advance": -5}, "seconds", "never goes back"),
-        ("/_sandbox/clock", {"advance": "soon"}, "seconds", "finite number"),
+        ("/_sandbox/clock", {"advance": -5}, "advance", "never goes back"),
+        ("/_sandbox/clock", {"advance": "soon"}, "advance", "finite number"),
         ("/_sandbox/data/cdrs", {"items": [{"calldate": "tomorrow"}]}, "items[0].calldate", "must match"),
         ("/_sandbox/data/cdrs", {"items": []}, "items", "non-empty"),
         ("/_sandbox/data/calls", {"items": [{}]}, "collection", "not a collection"),
         ("/_sandbox/data/cdrs", {"items": [{}], "account": 7}, "account", "no account"),
+        ("/_sandbox/data/cdrs", {"items": [{}], "account": 2**63}, "account", "user id"),
+        ("/_sandbox/faults", {"status": 101}, "status", "from 200 to 599"),
+        ("/_sandbox/faults", {"status": 204, "body": {"a": 1}}, "body", "has no body"),
+        ("/_sandbox/clock", {"advance": 5, "by": 1}, "advance", '{"advance": seconds}'),
     ],
 )
 def test_a_wrong_control_request_is_a_400_naming_the_field(
@@ -163,6 +167,50 @@ def test_a_wrong_control_request_is_a_400_naming_the_field(
     error = answer.json()
     assert error["errors"][0]["field"] == field
     assert words in error["message"]
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_json_that_is_not_json_is_refused(http: httpx.Client, constant: bytes) -> None:
+    answer = http.post("/_sandbox/data/cdrs", content=b'{"items": [{"charge": ' + constant + b"}]}")
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["field"] == "body"
+
+
+def test_the_journal_is_strict_json_whatever_was_sent(http: httpx.Client) -> None:
+    sent = http.post(
+        f"{API}/settings",
+        content=b'{"name": "n", "max_call_rate": NaN}',
+        headers={"Content-Type": "application/json"},
+        auth=AUTH,
+    )
+    assert sent.status_code == 400
+    journal = http.get("/_sandbox/requests")
+
+    def refuse(name: str) -> None:
+        raise ValueError(name)
+
+    (entry,) = json.loads(journal.text, parse_constant=refuse)["data"]
+    assert entry["body"]["max_call_rate"] == "NaN"
+
+
+def test_a_not_json_fault_on_a_204_keeps_the_connection_sound(http: httpx.Client) -> None:
+    created = http.post(f"{API}/settings", json={"name": "to delete"}, auth=AUTH).json()["data"]
+    http.post("/_sandbox/faults", json={"operation": "deleteSetting", "not_json": True})
+    gone = http.delete(f"{API}/settings/{created['id']}", auth=AUTH)
+    assert (gone.status_code, gone.content) == (204, b"")
+    assert http.get(f"{API}/settings", auth=AUTH).status_code == 200  # the same connection, read cleanly
+
+
+def test_a_delay_ends_when_the_client_goes_away(http: httpx.Client) -> None:
+    http.post("/_sandbox/faults", json={"operation": "listCdrs", "delay": 30})
+    with pytest.raises(httpx.ReadTimeout):
+        http.get(f"{API}/cdrs", auth=AUTH, timeout=0.2)
+    deadline = time.monotonic() + 10
+    journal: list[dict[str, object]] = []
+    while not journal and time.monotonic() < deadline:  # written once the request is over: long before 30 s
+        journal = http.get("/_sandbox/requests").json()["data"]
+        time.sleep(0.05)
+    assert [(entry["operation"], entry["status"]) for entry in journal] == [("listCdrs", None)]
 
 
 def test_unknown_controls_and_methods(http: httpx.Client) -> None:

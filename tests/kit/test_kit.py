@@ -380,3 +380,111 @@ class TestInProcessTransports:
         with pytest.raises(RuntimeError, match="closed"):
             sandbox.transport()
         gc.collect()
+
+
+class TestWhatAReviewFound:
+    """Each a case a review of the kit found wrong, now held."""
+
+    def test_a_number_that_json_cannot_write_is_refused(self, callmeback_sandbox: Sandbox) -> None:
+        with pytest.raises(ValueError, match=r"items\[0\]\.charge: charge must hold finite numbers only"):
+            callmeback_sandbox.add("cdrs", {"charge": float("nan")})
+        with pytest.raises(ValueError, match="finite numbers only"):
+            callmeback_sandbox.add("cdrs", {"labels": [float("inf")]})
+        with pytest.raises(ValueError, match="account must be a user id"):
+            callmeback_sandbox.add("cdrs", {"billsec": 1}, account=2**70)
+        with pytest.raises(ValueError, match="finite numbers only"):
+            callmeback_sandbox.fault(status=500, body={"x": float("nan")})
+
+    def test_the_clock_stops_before_the_year_10000(self, callmeback_sandbox: Sandbox) -> None:
+        def ten_thousand_years() -> None:
+            for _ in range(1000):
+                callmeback_sandbox.advance(10 * 365 * 86400)
+
+        with pytest.raises(ValueError, match="past the year 9999"):
+            ten_thousand_years()
+        assert callmeback_sandbox.now.year <= 9999
+
+    @pytest.mark.parametrize("status", [100, 101, 199])
+    def test_no_informational_status(self, callmeback_sandbox: Sandbox, status: int) -> None:
+        with pytest.raises(ValueError, match="from 200 to 599"):
+            callmeback_sandbox.fault(status=status)
+
+    @pytest.mark.parametrize("status", [204, 304])
+    def test_no_body_where_http_has_none(self, callmeback_sandbox: Sandbox, status: int) -> None:
+        with pytest.raises(ValueError, match="has no body"):
+            callmeback_sandbox.fault(status=status, body={"a": 1})
+
+    def test_headers_of_the_wrong_kind_are_a_value_error(self, callmeback_sandbox: Sandbox) -> None:
+        with pytest.raises(ValueError, match="headers must"):
+            callmeback_sandbox.fault(status=500, headers=5)  # type: ignore[arg-type]
+
+    def test_nested_recorders_each_keep_their_own(self, callmeback_sandbox: Sandbox) -> None:
+        """An inner block (equal to the outer one while both are empty) leaves the outer one recording."""
+        from voipstudio_callmeback import record_waits
+
+        client = callmeback_sandbox.client(login="api_key")
+        with record_waits() as outer:
+            with record_waits() as inner:
+                pass
+            callmeback_sandbox.fault("listSettings", status=429, headers={"Retry-After": "1.5"})
+            client.settings.list().page(1)
+        assert (outer, inner) == ([1.5], [])
+        client.close()
+
+    def test_threads_that_end_leave_no_loop_behind(self, callmeback_sandbox: Sandbox) -> None:
+        import os
+        import threading
+
+        client = callmeback_sandbox.client(login="api_key")
+        client.settings.list().page(1)
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(40):
+            worker = threading.Thread(target=lambda: client.settings.list().page(1))
+            worker.start()
+            worker.join()
+        client.settings.list().page(1)  # a new thread's loop is made: the ended threads' are closed then
+        assert len(os.listdir("/proc/self/fd")) <= before + 9
+        client.close()
+
+    def test_closing_ends_a_call_waiting_on_the_loop_thread(self) -> None:
+        """A sync call made inside a running loop goes to the sandbox's loop thread; close() ends it."""
+        import threading
+
+        sandbox = Sandbox(cdrs=10)
+        client = sandbox.client(login="api_key")
+        sandbox.fault("listSettings", delay=30)
+        outcome: list[BaseException | None] = []
+
+        def inside_a_loop() -> None:
+            async def call() -> None:
+                client.settings.list(timeout=60).page(1)
+
+            try:
+                asyncio.run(call())
+                outcome.append(None)
+            except BaseException as exc:  # what ended it is the test's to see
+                outcome.append(exc)
+
+        worker = threading.Thread(target=inside_a_loop)
+        worker.start()
+        while sandbox.faults:  # taken when the request arrives (the journal writes it when it ends)
+            worker.join(0.05)
+        sandbox.close()
+        worker.join(15)
+        assert not worker.is_alive()
+        assert len(outcome) == 1
+        assert outcome[0] is not None
+        with pytest.raises(RuntimeError, match="closed"):
+            asyncio.run(httpx.AsyncClient(transport=sandbox.async_transport()).get("https://x.invalid/"))
+
+    def test_an_async_transport_of_a_closed_sandbox_refuses(self) -> None:
+        sandbox = Sandbox(cdrs=10)
+        transport = sandbox.async_transport()
+        sandbox.close()
+
+        async def call() -> None:
+            async with httpx.AsyncClient(transport=transport) as http:
+                await http.get(sandbox.url + "/callmeback/settings")
+
+        with pytest.raises(RuntimeError, match="closed"):
+            asyncio.run(call())
