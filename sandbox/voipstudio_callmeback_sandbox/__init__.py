@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING
 
-from ._config import DEMO_ACCOUNT, SandboxConfig
+from ._config import BASE_PATH, DEMO_ACCOUNT, SandboxConfig
 from ._control import IN_PROCESS, Clock, ConnectionDropped, Control, ControlError, Fault, Request
 from ._process import RunningSandbox, SandboxError, running_sandbox, sandbox_command
 from ._store import Account, Store
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
 __all__ = [
+    "BASE_PATH",
     "DEMO_ACCOUNT",
     "IN_PROCESS",
     "Account",

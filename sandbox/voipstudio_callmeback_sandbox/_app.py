@@ -35,13 +35,23 @@ from connexion.security import ApiKeySecurityHandler, BasicSecurityHandler
 from connexion.spec import OpenAPISpecification
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
-from jsonschema import Draft4Validator, ValidationError  # type: ignore[import-untyped] # as connexion uses it
+from jsonschema import Draft4Validator  # type: ignore[import-untyped] # as connexion uses it
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._config import SandboxConfig
+from ._config import API_VERSIONS, SandboxConfig
 from ._docs import DocsPage
+from ._http import (
+    BODY,
+    SECRET_NAME,
+    Routes,
+    describe,
+    error_body,
+    field_error,
+    replay,
+    send_json,
+)
 from ._model import ModelError, Route
 from ._store import (
     HAND_WRITTEN,
@@ -56,34 +66,14 @@ from ._store import (
 
 logger = logging.getLogger("voipstudio_callmeback_sandbox")
 
-API_VERSIONS = ("v1.1", "v1.2")
 
-ERROR_MESSAGES = {
-    400: "Validation error",
-    401: "Unauthorized",
-    403: "Access denied",
-    404: "Resource not found",
-    405: "Method not allowed",
-    413: "Request body too large",
-    500: "Internal server error",
-}
 POSITIVE_ID = re.compile(r"[1-9][0-9]{0,17}")
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-BODY = "body"  # the `field` of an error about the request body as a whole
 # What connexion passes the handlers besides the parameters: no path parameter may be named so.
 HANDLER_ARGUMENTS = frozenset({"user", "token_info", "body"})
 
 
 class UnservableSpec(ModelError):
     """The spec has operations the sandbox cannot serve; the message names every one."""
-
-
-def error_body(status: int, message: str | None = None, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """An error in VoIPstudio's shape: a message, and the individual errors when there are any."""
-    body: dict[str, Any] = {"message": message or ERROR_MESSAGES.get(status, "Error")}
-    if errors:
-        body["errors"] = errors
-    return body
 
 
 def error_response(
@@ -99,87 +89,6 @@ def error_response(
         body=json.dumps(error_body(status, message, errors)),
         headers=dict(headers or {}),
     )
-
-
-def field_error(field: str, message: str, code: str) -> dict[str, Any]:
-    return {"field": field, "message": message, "code": code}
-
-
-# --- what a refused value was, in plain words -----------------------------------------------------
-
-KINDS = {
-    "integer": "a whole number",
-    "number": "a number",
-    "string": "text",
-    "boolean": "true or false",
-    "object": "an object",
-    "array": "a list",
-}
-FORMATS = {"uri": "an absolute URI", "email": "an email address", "date-time": "a date and time"}
-
-
-def _json_text(value: Any) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        return f"a {type(value).__name__} nested too deeply to show" if isinstance(value, list | dict) else repr(value)
-
-
-FORMAT_LIMITS = {"int32": 2**31 - 1, "int64": 2**63 - 1}
-
-
-def _between(schema: Mapping[str, Any], kind: str) -> str:
-    low, high = schema.get("minimum"), schema.get("maximum")
-    if high is not None and FORMAT_LIMITS.get(str(schema.get("format"))) == high:
-        high = None  # the format's own limit: not worth a word
-    if low is not None and high is not None:
-        return f"between {low} and {high}"
-    if low is not None:
-        return f"at least {low}"
-    return f"at most {high}" if high is not None else KINDS.get(kind, kind)
-
-
-def describe(field: str, error: ValidationError) -> list[dict[str, Any]]:
-    """The errors of one failed JSON Schema check of `field`, in plain words, with the keyword as code."""
-    keyword = str(error.validator)
-    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
-    value = error.instance
-    kind = str(schema.get("type", ""))
-    if keyword == "required":
-        present = set(value) if isinstance(value, dict) else set()
-        missing = [name for name in error.validator_value if name not in present]
-        return [field_error(name, f"{name} is required", "required") for name in missing]
-    if keyword == "additionalProperties":
-        known = set(schema.get("properties") or {})
-        extra = [name for name in value if name not in known] if isinstance(value, dict) else []
-        where = "the body" if field == BODY else field
-        return [field_error(name, f"{name} is not a field of {where}", "additionalProperties") for name in extra]
-    if keyword == "minProperties":
-        fewest = error.validator_value
-        what = "one field" if fewest == 1 else f"{fewest} fields"
-        return [field_error(field, f"{'the body' if field == BODY else field} must have at least {what}", keyword)]
-    if keyword == "type":
-        wanted = KINDS.get(str(error.validator_value), str(error.validator_value))
-        found = "null" if value is None else _json_text(value)
-        return [field_error(field, f"{field} must be {wanted}, not {found}", keyword)]
-    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return [field_error(field, f"{field} must be {_between(schema, kind)}", keyword)]
-    if keyword in ("minLength", "maxLength"):
-        short, long = schema.get("minLength"), schema.get("maxLength")
-        if long is not None:
-            bounds = f"{short or 0} to {long} characters long"
-        else:
-            bounds = f"at least {short} character{'s' if short != 1 else ''} long"
-        return [field_error(field, f"{field} must be {bounds}", keyword)]
-    if keyword == "enum":
-        choices = ", ".join(str(choice) for choice in error.validator_value)
-        return [field_error(field, f"{field} must be one of: {choices}", keyword)]
-    if keyword == "pattern":
-        return [field_error(field, f"{field} must match {error.validator_value}", keyword)]
-    if keyword == "format":
-        wanted = FORMATS.get(str(error.validator_value), f"a {error.validator_value}")
-        return [field_error(field, f"{field} must be {wanted}", keyword)]
-    return [field_error(field, f"{field} is not valid: {error.message}", keyword)]
 
 
 class FieldProblem(BadRequestProblem):  # type: ignore[misc] # connexion is untyped
@@ -399,25 +308,6 @@ def check_servable(store: Store) -> None:
 # --- errors -----------------------------------------------------------------------------------
 
 
-class Routes:
-    """The paths of the spec as patterns, to answer for requests the router turned away."""
-
-    def __init__(self, spec: Mapping[str, Any]) -> None:
-        self.routes: list[tuple[re.Pattern[str], list[str]]] = []
-        for template, item in spec["paths"].items():
-            pattern = re.sub(r"\{[^}]+\}", "(?P<id>[^/]+)", template)
-            methods = [method.upper() for method in HTTP_METHODS if method in item]
-            self.routes.append((re.compile(rf"/v[0-9.]+/voipstudio{pattern}/?"), methods))
-
-    def match(self, path: str) -> tuple[list[str], str | None] | None:
-        """The methods the spec allows on this path and its id, or None when no path matches."""
-        for pattern, methods in self.routes:
-            found = pattern.fullmatch(path)
-            if found:
-                return methods, found.groupdict().get("id")
-        return None
-
-
 MEDIA_TYPE_ERROR = field_error(BODY, "the body must be JSON (Content-Type: application/json)", "media_type")
 
 
@@ -524,7 +414,7 @@ class BodyLimit:
         while more:
             message = await receive()
             if message["type"] != "http.request":
-                await self.app(scope, _replay([message]), send)
+                await self.app(scope, replay([message]), send)
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
@@ -534,7 +424,7 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         await self.app(
-            scope, _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}], receive), send
+            scope, replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}], receive), send
         )
 
     def _takes_body(self, method: str, path: str) -> bool:
@@ -544,36 +434,12 @@ class BodyLimit:
 
     @staticmethod
     async def _refuse(send: Send, status: int, error: dict[str, Any]) -> None:
-        body = json.dumps(error).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-
-def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
-    """A receive callable that gives back the buffered messages, then defers to `then`."""
-    queue = list(messages)
-
-    async def receive() -> Message:
-        if queue:
-            return queue.pop(0)
-        if then is not None:
-            return await then()
-        return {"type": "http.disconnect"}
-
-    return receive
+        await send_json(send, status, error)
 
 
 # What a log line writes as %XX (of the byte sent): control characters (a line break would start a forged
 # line), the quote around the request target, and bytes beyond ASCII.
 UNLOGGABLE = re.compile(r'[\x00-\x1f\x7f-\xff"]')
-# Query parameters whose values a log line hides: those named like a credential.
-SECRET_NAME = re.compile(r"token|key|password|secret|auth", re.IGNORECASE)
 
 
 def _hidden(pair: str) -> str:

@@ -15,9 +15,10 @@ from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._config import DEMO_ACCOUNT, SandboxConfig
+from ._config import BASE_PATH, DEMO_ACCOUNT, SandboxConfig
 from ._control import Clock, Control
 from ._model import ModelError
+from ._spec import read_yaml
 from ._store import Account
 
 ACCOUNT_FIELDS = {"user_id", "email", "password", "api_key", "two_factor_code"}
@@ -89,8 +90,7 @@ def read_spec(path: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        document = read_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ValueError(f"{path} is not YAML or JSON: {exc}") from exc
     if not isinstance(document, dict) or "paths" not in document:
@@ -150,7 +150,7 @@ def is_loopback(host: str) -> bool:
 
 def banner(config: SandboxConfig, url: str, accounts: Sequence[Account], control: bool = False) -> list[str]:
     """What the sandbox prints once it listens: where, and as whom to use it. The first line names the URL."""
-    address = url.removesuffix("/v1.1/voipstudio")
+    address = url.removesuffix(BASE_PATH)
     lines = [
         f"VoIPstudio Call Me Back sandbox: {url} (and /v1.2/voipstudio)",
         f"  interactive documentation: {address}/docs",
@@ -236,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     server = quiet_server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     try:
-        print("\n".join(banner(config, f"http://{shown}:{port}/v1.1/voipstudio", accounts, args.control)), flush=True)
+        print("\n".join(banner(config, f"http://{shown}:{port}{BASE_PATH}", accounts, args.control)), flush=True)
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # Ctrl-C before the server took over the signal, or a second one while stopping
         pass

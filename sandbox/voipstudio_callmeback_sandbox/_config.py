@@ -10,6 +10,9 @@ from typing import IO, Any
 from ._store import Account, Store
 
 MAX_BODY_BYTES = 1024 * 1024
+# The versions of the API the sandbox serves, each under /VERSION/voipstudio; the first is the one it names.
+API_VERSIONS = ("v1.1", "v1.2")
+BASE_PATH = f"/{API_VERSIONS[0]}/voipstudio"
 
 DEMO_ACCOUNT = Account(
     user_id=123456,

@@ -34,7 +34,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from http import HTTPStatus
 from typing import Any, Final, Literal
 from urllib.parse import parse_qsl
@@ -43,13 +43,12 @@ from jsonschema import Draft4Validator  # type: ignore[import-untyped] # as the 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._config import DEMO_ACCOUNT
-from ._store import AccountError, InvalidValue, Store
+from ._http import ERROR_MESSAGES, SECRET_NAME, Routes, describe, error_body, field_error, replay, send_json
+from ._store import AccountError, InvalidValue, Store, now_timestamp
 
 PREFIX: Final = "/_sandbox"
 # The scope extension of an in-process transport: a drop raises ConnectionDropped instead of closing a socket.
 IN_PROCESS: Final = "voipstudio_callmeback_sandbox.in_process"
-API_PATH = re.compile(r"/v[0-9.]+/voipstudio(/.*)")
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DROP_POINTS: Final = ("before_headers", "after_headers")
 NO_BODY_STATUSES: Final = frozenset({204, 304})
 ANY_OPERATION: Final = "*"
@@ -66,8 +65,6 @@ MAX_JOURNAL_BODY: Final = 32 * 1024  # bytes of a request's body the journal kee
 MAX_CONTROL_BODY: Final = 4 * 1024 * 1024  # bytes of a control request's body
 MAX_FAULT_BODY: Final = 1024 * 1024  # bytes of a fault's answer
 
-# Members a journal never shows: named like a credential (the login's password and two-factor code).
-SECRET_MEMBER = re.compile(r"password|secret|token|api_?key|^code$", re.IGNORECASE)
 REDACTED: Final = "[redacted]"
 NOT_JSON_PAGE: Final = (
     b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>\n"
@@ -293,12 +290,16 @@ class Request:
         return {found.name: getattr(self, found.name) for found in fields(self)}
 
 
+def _secret(name: str) -> bool:
+    """A member a journal never shows: named like a credential, or the two-factor login's `code`."""
+    return bool(SECRET_NAME.search(name)) or name == "code"
+
+
 def redacted(value: Any) -> Any:
     """A JSON value with the members named like credentials shown as "[redacted]", at any depth."""
     if isinstance(value, dict):
         return {
-            name: REDACTED if SECRET_MEMBER.search(name) and item is not None else redacted(item)
-            for name, item in value.items()
+            name: REDACTED if _secret(name) and item is not None else redacted(item) for name, item in value.items()
         }
     if isinstance(value, list):
         return [redacted(item) for item in value]
@@ -306,32 +307,6 @@ def redacted(value: Any) -> Any:
 
 
 # --- the control of one sandbox -------------------------------------------------------------------
-
-
-class Operations:
-    """The spec's operations by method and path, to name the operation of a request."""
-
-    def __init__(self, spec: Mapping[str, Any]) -> None:
-        self.routes: list[tuple[re.Pattern[str], dict[str, str]]] = []
-        self.ids: list[str] = []
-        for template, item in spec["paths"].items():
-            pattern = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "/?")
-            by_method = {
-                method.upper(): str(item[method]["operationId"])
-                for method in HTTP_METHODS
-                if method in item and "operationId" in item[method]
-            }
-            self.routes.append((pattern, by_method))
-            self.ids += by_method.values()
-
-    def find(self, method: str, path: str) -> str | None:
-        found = API_PATH.fullmatch(path)
-        if found is None:
-            return None
-        for pattern, by_method in self.routes:
-            if pattern.fullmatch(found.group(1)):
-                return by_method.get(method)
-        return None
 
 
 # The control API: path under PREFIX -> its methods (and POST /data/{collection}); docs/testing.md.
@@ -357,7 +332,7 @@ class Control:
         self.account = account if account is not None else DEMO_ACCOUNT.user_id
         self.clock = clock
         self.serve_api = serve_api
-        self.operations = Operations(store.spec)
+        self.routes = Routes(store.spec)
         self._token_header = _token_header(store.spec)
         self._lock = threading.Lock()
         self._faults: list[_Armed] = []
@@ -368,7 +343,7 @@ class Control:
     # --- from Python (and from the control API) ---------------------------------------------------
 
     def add_fault(self, fault: Fault) -> Fault:
-        fault.checked(self.operations.ids)
+        fault.checked(self.routes.operation_ids)
         with self._lock:
             self._faults = [armed for armed in self._faults if not armed.spent]
             if len(self._faults) >= MAX_FAULTS:
@@ -422,8 +397,6 @@ class Control:
                     raise ControlError(f"{where}.{name}", f"{where}.{name}: {name} must hold finite numbers only")
                 error = next(iter(Draft4Validator(schemas[name]).iter_errors(value)), None)
                 if error is not None:
-                    from ._app import describe  # the API's own wording of a refused value
-
                     raise ControlError(f"{where}.{name}", f"{where}.{name}: {describe(name, error)[0]['message']}")
         try:
             return self.store.insert_items(collection, account if account is not None else self.account, items)
@@ -474,7 +447,7 @@ class Control:
     async def _serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         listen = receive  # past the body, only a disconnect comes from it
         body, receive = await _buffered(receive)
-        operation = self.operations.find(scope["method"], scope["path"])
+        operation = self.routes.operation(scope["method"], scope["path"])
         fault = self._pick(operation)
         entry = Request(
             operation=operation,
@@ -499,7 +472,7 @@ class Control:
                 await self._apply(fault, app, scope, receive, send, sending, listen if body is not None else None)
         finally:
             with self._lock:
-                self._journal.append(Request(**{**entry.as_json(), "status": status}))
+                self._journal.append(replace(entry, status=status))
 
     async def _apply(
         self,
@@ -534,14 +507,15 @@ class Control:
 
     async def _serve_control(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, path = scope["method"], scope["path"].removeprefix(PREFIX).rstrip("/")
-        try:
-            raw = await _read_body(receive, MAX_CONTROL_BODY)
-            data = json.loads(raw, parse_constant=_refuse_constant) if raw.strip() else None
-        except ControlError as exc:
-            await _json(send, 413, _error(exc))
+        raw, _ = await _buffered(receive, MAX_CONTROL_BODY)
+        if raw is None:
+            limit = ControlError("body", f"a control request's body is at most {MAX_CONTROL_BODY} bytes")
+            await send_json(send, 413, _error(limit))
             return
+        try:
+            data = json.loads(raw, parse_constant=_refuse_constant) if raw.strip() else None
         except (ValueError, RecursionError):
-            await _json(send, 400, _error(ControlError("body", "the body is not valid JSON")))
+            await send_json(send, 400, _error(ControlError("body", "the body is not valid JSON")))
             return
         try:
             status, answer = self._control(method, path, data)
@@ -549,7 +523,7 @@ class Control:
             status, answer = 400, _error(exc)
         except (TypeError, ValueError, OverflowError, RecursionError) as exc:  # no check should let one through
             status, answer = 400, _error(ControlError("body", f"the control request cannot be carried out: {exc}"))
-        await _json(send, status, answer)
+        await send_json(send, status, answer)
 
     def _control(self, method: str, path: str, data: Any) -> tuple[int, Any]:
         """(status, JSON answer) of one control request; ControlError for a wrong one."""
@@ -561,7 +535,7 @@ class Control:
         if path == "/reset":
             self.reset()
         elif path == "/faults" and method == "POST":
-            return 201, {"data": self.add_fault(Fault.from_json(data, self.operations.ids)).as_json()}
+            return 201, {"data": self.add_fault(Fault.from_json(data, self.routes.operation_ids)).as_json()}
         elif path == "/faults" and method == "GET":
             return 200, {"data": [fault.as_json() for fault in self.faults()]}
         elif path == "/faults":
@@ -590,7 +564,7 @@ class Control:
 
     def _summary(self) -> dict[str, Any]:
         return {
-            "operations": self.operations.ids,
+            "operations": self.routes.operation_ids,
             "collections": list(self.store.model.resources),
             "clock": self._clock(),
             "faults": len(self.faults()),
@@ -610,7 +584,7 @@ class Control:
 
     def _clock(self) -> dict[str, Any]:
         now = self.clock()
-        return {"now": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now)), "epoch": now, "offset": self.clock.offset}
+        return {"now": now_timestamp(lambda: now), "epoch": now, "offset": self.clock.offset}
 
 
 def _member(body: Any, name: str) -> Any:
@@ -624,7 +598,7 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _error(exc: ControlError) -> dict[str, Any]:
-    return {"message": exc.message, "errors": [{"field": exc.field, "message": exc.message, "code": "control"}]}
+    return error_body(400, exc.message, [field_error(exc.field, exc.message, "control")])
 
 
 def _token_header(spec: Mapping[str, Any]) -> str | None:
@@ -670,21 +644,6 @@ def _item_properties(spec: Mapping[str, Any], item: str) -> dict[str, Any]:
 # --- ASGI pieces ----------------------------------------------------------------------------------
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks, size, more = [], 0, True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise ControlError("body", f"a control request's body is at most {limit} bytes")
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
-
-
 async def _buffered(receive: Receive, limit: int = MAX_JOURNAL_BODY) -> tuple[bytes | None, Receive]:
     """The request's body, read up to `limit` bytes (None past it), and a receive that gives the application
     what was read and then the rest (the application's BodyLimit refuses a body over its own limit)."""
@@ -698,13 +657,7 @@ async def _buffered(receive: Receive, limit: int = MAX_JOURNAL_BODY) -> tuple[by
         size += len(message.get("body", b""))
         more = message.get("more_body", False)
     body = b"".join(message.get("body", b"") for message in messages if message["type"] == "http.request")
-
-    async def replay() -> Message:
-        if messages:
-            return messages.pop(0)
-        return await receive()
-
-    return (body if size <= limit else None), replay
+    return (body if size <= limit else None), replay(messages, receive)
 
 
 async def _wait(seconds: float, listen: Receive | None) -> bool:
@@ -733,22 +686,11 @@ def _journal_body(body: bytes | None) -> Any:
         return body.decode("utf-8", errors="replace")
 
 
-async def _json(send: Send, status: int, data: Any) -> None:
-    body = b"" if status == 204 else json.dumps(data).encode()
-    headers = [(b"content-length", str(len(body)).encode())]
-    if status != 204:
-        headers.append((b"content-type", b"application/json"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 async def _answer(send: Send, fault: Fault) -> None:
     """A fault's own answer: its body as JSON (text as text/plain), by default the API's error body."""
     assert fault.status is not None  # noqa: S101 - only called for a fault with a status
     headers = {name.lower(): value for name, value in fault.headers.items()}
     if fault.body is None and fault.status >= 400:
-        from ._app import ERROR_MESSAGES, error_body
-
         message = ERROR_MESSAGES.get(fault.status) or _phrase(fault.status)
         body, kind = json.dumps(error_body(fault.status, message)).encode(), "application/json"
     elif isinstance(fault.body, str):

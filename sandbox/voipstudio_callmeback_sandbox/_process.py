@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
+from ._config import BASE_PATH
+
 BANNER = re.compile(r"VoIPstudio Call Me Back sandbox: (http://\S+/v1\.1/voipstudio) ")
 LAST_BANNER_LINE = "Press Ctrl-C to stop."
 STOP_SECONDS = 15.0
@@ -46,7 +48,7 @@ class RunningSandbox:
     @property
     def address(self) -> str:
         """Where it listens, without the API's path: http://127.0.0.1:41301."""
-        return self.url.removesuffix("/v1.1/voipstudio")
+        return self.url.removesuffix(BASE_PATH)
 
     def stop(self, timeout: float = STOP_SECONDS) -> int:
         """Ask it to stop (SIGTERM), wait, kill it if it has not stopped in time; its exit status."""

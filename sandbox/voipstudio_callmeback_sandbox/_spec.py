@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 
 def spec_path() -> Path:
@@ -16,3 +17,11 @@ def spec_path() -> Path:
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[2] / "openapi.yaml"
+
+
+def read_yaml(text: str) -> Any:
+    """A YAML (or JSON) document as data, safely; with libyaml's parser where PyYAML has it (the pure-Python
+    one takes most of a second for the spec). Raises yaml.YAMLError."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader

@@ -38,11 +38,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
-
 from ._model import Field, Model, ModelError, Resource, read_model
 from ._seed import SeedData, account_ddi, seed_account
-from ._spec import spec_path
+from ._spec import read_yaml, spec_path
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 OPERATORS = {"eq": "=", "like": "LIKE", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -152,9 +150,7 @@ def now_timestamp(clock: Callable[[], float]) -> str:
 
 def load_spec() -> dict[str, Any]:
     """The spec the sandbox serves (see _spec.py)."""
-    # libyaml's parser where PyYAML has it: the pure-Python one takes most of a second for the spec
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document: dict[str, Any] = yaml.load(spec_path().read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+    document: dict[str, Any] = read_yaml(spec_path().read_text(encoding="utf-8"))
     return document
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
-from voipstudio_callmeback import AsyncCallMeBack, CallMeBack
+from voipstudio_callmeback import AsyncCallMeBack, CallMeBack, format_timestamp
 from voipstudio_callmeback_sandbox import (
+    BASE_PATH,
     DEMO_ACCOUNT,
     Account,
     Clock,
@@ -27,20 +28,19 @@ from ._transport import AsyncSandboxTransport, SandboxTransport, ThreadLoops
 
 # Where an in-process sandbox answers: https (the client sends credentials over nothing else to another
 # host), under a name that never resolves (RFC 2606), so a client without the transport reaches no one.
-IN_PROCESS_URL = "https://sandbox.invalid/v1.1/voipstudio"
+IN_PROCESS_URL = f"https://sandbox.invalid{BASE_PATH}"
 # Call records seeded for each account: three pages of the default size (the command line's own 2,600
 # cost more to seed and to restore than a test needs; pass cdrs= for more).
 DEFAULT_CDRS = 300
-TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 
 
 def service_time(value: Any) -> Any:
-    """A datetime as the service writes its moments (UTC, `YYYY-MM-DD HH:MM:SS`); any other value as it is.
-    A naive datetime is taken to be UTC already."""
+    """A datetime as the service writes its moments (format_timestamp), in UTC, the sandbox's accounts'
+    time (a naive one is taken to be so already); any other value as it is."""
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(datetime.UTC)
-        return value.strftime(TIMESTAMP)
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return format_timestamp(value)
     return value
 
 
@@ -53,7 +53,7 @@ class Served:
 
     @property
     def address(self) -> str:
-        return self.url.removesuffix("/v1.1/voipstudio")
+        return self.url.removesuffix(BASE_PATH)
 
     @property
     def control_url(self) -> str:
@@ -163,7 +163,7 @@ class Sandbox:
                 if not thread.is_alive():
                     raise RuntimeError("the sandbox's server did not start")
                 threading.Event().wait(0.01)
-            yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}/v1.1/voipstudio")
+            yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}{BASE_PATH}")
         finally:
             server.should_exit = True
             thread.join(timeout=15)

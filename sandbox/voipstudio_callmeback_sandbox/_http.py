@@ -1,0 +1,172 @@
+"""The sandbox's HTTP pieces that need no framework: VoIPstudio's error body and the wording of a refused
+value, the spec's paths as patterns, and JSON answers and replayed bodies over ASGI. Shared by the
+application (_app.py, on connexion) and the test controls (_control.py), which connexion does not see.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from jsonschema import ValidationError  # type: ignore[import-untyped] # as connexion uses it
+from starlette.types import Message, Receive, Send
+
+from ._model import HTTP_METHODS
+
+BODY = "body"  # the `field` of an error about the request body as a whole
+# Names of what holds a credential: query parameters an access log hides, body members a journal hides.
+SECRET_NAME = re.compile(r"token|key|password|secret|auth", re.IGNORECASE)
+
+ERROR_MESSAGES = {
+    400: "Validation error",
+    401: "Unauthorized",
+    403: "Access denied",
+    404: "Resource not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+    500: "Internal server error",
+}
+
+
+def error_body(status: int, message: str | None = None, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """An error in VoIPstudio's shape: a message, and the individual errors when there are any."""
+    body: dict[str, Any] = {"message": message or ERROR_MESSAGES.get(status, "Error")}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def field_error(field: str, message: str, code: str) -> dict[str, Any]:
+    return {"field": field, "message": message, "code": code}
+
+
+# --- what a refused value was, in plain words -----------------------------------------------------
+
+KINDS = {
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "text",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "a list",
+}
+FORMATS = {"uri": "an absolute URI", "email": "an email address", "date-time": "a date and time"}
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return f"a {type(value).__name__} nested too deeply to show" if isinstance(value, list | dict) else repr(value)
+
+
+FORMAT_LIMITS = {"int32": 2**31 - 1, "int64": 2**63 - 1}
+
+
+def _between(schema: Mapping[str, Any], kind: str) -> str:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if high is not None and FORMAT_LIMITS.get(str(schema.get("format"))) == high:
+        high = None  # the format's own limit: not worth a word
+    if low is not None and high is not None:
+        return f"between {low} and {high}"
+    if low is not None:
+        return f"at least {low}"
+    return f"at most {high}" if high is not None else KINDS.get(kind, kind)
+
+
+def describe(field: str, error: ValidationError) -> list[dict[str, Any]]:
+    """The errors of one failed JSON Schema check of `field`, in plain words, with the keyword as code."""
+    keyword = str(error.validator)
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    value = error.instance
+    kind = str(schema.get("type", ""))
+    if keyword == "required":
+        present = set(value) if isinstance(value, dict) else set()
+        missing = [name for name in error.validator_value if name not in present]
+        return [field_error(name, f"{name} is required", "required") for name in missing]
+    if keyword == "additionalProperties":
+        known = set(schema.get("properties") or {})
+        extra = [name for name in value if name not in known] if isinstance(value, dict) else []
+        where = "the body" if field == BODY else field
+        return [field_error(name, f"{name} is not a field of {where}", "additionalProperties") for name in extra]
+    if keyword == "minProperties":
+        fewest = error.validator_value
+        what = "one field" if fewest == 1 else f"{fewest} fields"
+        return [field_error(field, f"{'the body' if field == BODY else field} must have at least {what}", keyword)]
+    if keyword == "type":
+        wanted = KINDS.get(str(error.validator_value), str(error.validator_value))
+        found = "null" if value is None else _json_text(value)
+        return [field_error(field, f"{field} must be {wanted}, not {found}", keyword)]
+    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return [field_error(field, f"{field} must be {_between(schema, kind)}", keyword)]
+    if keyword in ("minLength", "maxLength"):
+        short, long = schema.get("minLength"), schema.get("maxLength")
+        if long is not None:
+            bounds = f"{short or 0} to {long} characters long"
+        else:
+            bounds = f"at least {short} character{'s' if short != 1 else ''} long"
+        return [field_error(field, f"{field} must be {bounds}", keyword)]
+    if keyword == "enum":
+        choices = ", ".join(str(choice) for choice in error.validator_value)
+        return [field_error(field, f"{field} must be one of: {choices}", keyword)]
+    if keyword == "pattern":
+        return [field_error(field, f"{field} must match {error.validator_value}", keyword)]
+    if keyword == "format":
+        wanted = FORMATS.get(str(error.validator_value), f"a {error.validator_value}")
+        return [field_error(field, f"{field} must be {wanted}", keyword)]
+    return [field_error(field, f"{field} is not valid: {error.message}", keyword)]
+
+
+class Routes:
+    """The paths of the spec as patterns: the methods each allows and their operationIds, to answer for
+    requests the router turned away and to name the operation of a request (the test controls)."""
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        self.routes: list[tuple[re.Pattern[str], list[str], dict[str, str]]] = []
+        for template, item in spec["paths"].items():
+            pattern = re.sub(r"\{[^}]+\}", "(?P<id>[^/]+)", template)
+            methods = [method.upper() for method in HTTP_METHODS if method in item]
+            ids = {method.upper(): str(item[method]["operationId"]) for method in HTTP_METHODS if method in item}
+            self.routes.append((re.compile(rf"/v[0-9.]+/voipstudio{pattern}/?"), methods, ids))
+        self.operation_ids = [found for _, _, ids in self.routes for found in ids.values()]
+
+    def match(self, path: str) -> tuple[list[str], str | None] | None:
+        """The methods the spec allows on this path and its id, or None when no path matches."""
+        for pattern, methods, _ in self.routes:
+            found = pattern.fullmatch(path)
+            if found:
+                return methods, found.groupdict().get("id")
+        return None
+
+    def operation(self, method: str, path: str) -> str | None:
+        """The operationId of a request, or None when the spec has no such operation."""
+        for pattern, _, ids in self.routes:
+            if pattern.fullmatch(path):
+                return ids.get(method)
+        return None
+
+
+def replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    """A receive callable that gives back the buffered messages, then defers to `then`."""
+    queue = list(messages)
+
+    async def receive() -> Message:
+        if queue:
+            return queue.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def send_json(send: Send, status: int, data: Any) -> None:
+    """An answer of JSON (none for a 204), with its length."""
+    body = b"" if status == 204 else json.dumps(data).encode()
+    headers = [(b"content-length", str(len(body)).encode())]
+    if status != 204:
+        headers.insert(0, (b"content-type", b"application/json"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
