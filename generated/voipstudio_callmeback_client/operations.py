@@ -141,6 +141,7 @@ OPERATIONS: Mapping[str, Operation] = {
             400: models.ErrorResponse,
             401: models.ErrorResponse,
             413: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",
@@ -208,6 +209,7 @@ OPERATIONS: Mapping[str, Operation] = {
             400: models.ErrorResponse,
             401: models.ErrorResponse,
             413: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",
