@@ -52,6 +52,7 @@ from ._http import (
     replay,
     send_json,
 )
+from ._limits import MAX_NUMBER_LENGTH
 from ._model import ModelError, Route
 from ._store import (
     HAND_WRITTEN,
@@ -60,14 +61,19 @@ from ._store import (
     ForeignReference,
     InvalidValue,
     NotFound,
+    NumberTooLong,
     SortError,
     Store,
+    bounded_float,
+    bounded_int,
 )
 
 logger = logging.getLogger("voipstudio_callmeback_sandbox")
 
 
 POSITIVE_ID = re.compile(r"[1-9][0-9]{0,17}")
+# What a path id may be before it is converted: ASCII digits, no more than the largest int64 has.
+ID_DIGITS = re.compile(r"[0-9]{1,19}")
 # What connexion passes the handlers besides the parameters: no path parameter may be named so.
 HANDLER_ARGUMENTS = frozenset({"user", "token_info", "body"})
 
@@ -145,7 +151,10 @@ class FieldBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         if not text:
             return None
         try:
-            return json.loads(text)
+            return json.loads(text, parse_int=bounded_int, parse_float=bounded_float)
+        except NumberTooLong:
+            message = f"a number in the body may have at most {MAX_NUMBER_LENGTH} characters"
+            raise FieldProblem([field_error(BODY, message, "json")]) from None
         except json.JSONDecodeError as exc:
             raise FieldProblem([field_error(BODY, f"the body is not valid JSON: {exc.msg}", "json")]) from None
         except RecursionError:
@@ -398,6 +407,12 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        route = self.routes.match(scope["path"])
+        if route is not None and route[1] is not None and not ID_DIGITS.fullmatch(route[1]):
+            # The service routes only numeric ids (and an id of more digits than an int64 names nothing):
+            # refused before any conversion, which fails on more than 4,300 digits.
+            await self._refuse(send, 404, error_body(404))
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
