@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlencode
 
@@ -17,6 +17,7 @@ from sandbox.support import _SPEC, COLLECTIONS, FakeClock, InProcessSandbox
 PREFIX = "/v1.1/voipstudio"
 AUTH = b"Basic " + base64.b64encode(f"{DEMO_ACCOUNT.user_id}:{DEMO_ACCOUNT.api_key}".encode())
 JSON = (b"content-type", b"application/json")
+JSON_TYPE = {"Content-Type": "application/json"}
 PAGE_MAX = _SPEC["components"]["parameters"]["Page"]["schema"]["maximum"]
 
 
@@ -177,3 +178,30 @@ def test_page_over_its_maximum_says_the_bound(sandbox: InProcessSandbox) -> None
     assert found["errors"] == [
         {"field": "page", "message": f"page must be between {low} and {PAGE_MAX}", "code": "maximum"}
     ]
+
+
+def test_chunked_body_is_read(sandbox: InProcessSandbox) -> None:
+    """A body sent in chunks without Content-Length is taken as any body: created, then a bad one refused by name."""
+
+    async def chunks(raw: bytes) -> AsyncIterator[bytes]:
+        yield raw[:5]
+        yield raw[5:]
+
+    client = sandbox.client()
+    created = client.request("POST", "/callmeback/settings", content=chunks(b'{"name": "Chunked"}'), headers=JSON_TYPE)
+    assert created.status_code == 201, created.text
+    assert created.json()["data"]["name"] == "Chunked"
+    before = sandbox.store.changes()
+    refused = client.request("POST", "/callmeback/settings", content=chunks(b'{"name": 5}'), headers=JSON_TYPE)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "name"
+    assert sandbox.store.changes() == before
+
+
+@pytest.mark.parametrize("name", ["page", "limit"])
+@pytest.mark.parametrize("value", ["\uff11\uff12", "\u0661\u0662", "1_0", "+1", " 1", "1 "])
+def test_query_integers_are_ascii_digits(sandbox: InProcessSandbox, name: str, value: str) -> None:
+    """Full-width or other Unicode digits, underscores, signs and spaces are no number of the query: 400 naming it."""
+    status, found = call(sandbox, "GET", "/callmeback/cdrs", {name: value})
+    assert status == 400, found
+    assert found["errors"][0]["field"] == name  # type: ignore[index]
