@@ -52,6 +52,7 @@ from ._http import (
     replay,
     send_json,
 )
+from ._limits import MAX_NUMBER_LENGTH
 from ._model import ModelError, Route
 from ._store import (
     HAND_WRITTEN,
@@ -60,14 +61,21 @@ from ._store import (
     ForeignReference,
     InvalidValue,
     NotFound,
+    NumberTooLong,
     SortError,
     Store,
+    bounded_float,
+    bounded_int,
 )
 
 logger = logging.getLogger("voipstudio_callmeback_sandbox")
 
 
 POSITIVE_ID = re.compile(r"[1-9][0-9]{0,17}")
+# A query integer as it may be written, before it is converted.
+ASCII_INTEGER = re.compile(r"-?[0-9]+")
+# What a path id may be before it is converted: ASCII digits, no more than the largest int64 has.
+ID_DIGITS = re.compile(r"[0-9]{1,19}")
 # What connexion passes the handlers besides the parameters: no path parameter may be named so.
 HANDLER_ARGUMENTS = frozenset({"user", "token_info", "body"})
 
@@ -117,6 +125,18 @@ class FieldParameterValidator(ParameterValidator):  # type: ignore[misc]
             raise FieldProblem([found for error in errors for found in describe(name, error)])
 
     def validate_request(self, request: ConnexionRequest) -> None:
+        raw = request._starlette_request.query_params
+        for param in self.parameters.get("query", []):
+            name = str(param.get("name"))
+            given = raw.get(name)
+            if (
+                given is not None
+                and param.get("schema", {}).get("type") == "integer"
+                and not ASCII_INTEGER.fullmatch(given)
+            ):
+                # Python's int() takes full-width digits, underscores, a sign and spaces: the service takes digits.
+                shown = json.dumps(given[:40], ensure_ascii=False)  # at most 40 characters of it echoed
+                raise FieldProblem([field_error(name, f"{name} must be a whole number, not {shown}", "type")])
         if self.strict_validation:
             extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
             if extra:
@@ -145,7 +165,10 @@ class FieldBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         if not text:
             return None
         try:
-            return json.loads(text)
+            return json.loads(text, parse_int=bounded_int, parse_float=bounded_float)
+        except NumberTooLong:
+            message = f"a number in the body may have at most {MAX_NUMBER_LENGTH} characters"
+            raise FieldProblem([field_error(BODY, message, "json")]) from None
         except json.JSONDecodeError as exc:
             raise FieldProblem([field_error(BODY, f"the body is not valid JSON: {exc.msg}", "json")]) from None
         except RecursionError:
@@ -399,6 +422,12 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        route = self.routes.match(scope["path"])
+        if route is not None and route[1] is not None and not ID_DIGITS.fullmatch(route[1]):
+            # The service routes only numeric ids (and an id of more digits than an int64 names nothing):
+            # refused before any conversion, which fails on more than 4,300 digits.
+            await self._refuse(send, 404, error_body(404))
+            return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
@@ -423,9 +452,14 @@ class BodyLimit:
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
-        await self.app(
-            scope, replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}], receive), send
-        )
+        whole = b"".join(chunks)
+        if declared != str(len(whole)).encode() and (whole or declared is not None):
+            # connexion takes a request without Content-Length (a chunked one) for one without a body:
+            # the body read is what it gets, and its length is what it is told.
+            length = (b"content-length", str(len(whole)).encode())
+            kept = [(name, value) for name, value in scope.get("headers") or [] if name != b"content-length"]
+            scope = {**scope, "headers": [*kept, length]}
+        await self.app(scope, replay([{"type": "http.request", "body": whole, "more_body": False}], receive), send)
 
     def _takes_body(self, method: str, path: str) -> bool:
         """Whether the spec declares this method on this path, with a body (the writes do)."""

@@ -65,9 +65,9 @@ def _json_text(value: Any) -> str:
 FORMAT_LIMITS = {"int32": 2**31 - 1, "int64": 2**63 - 1}
 
 
-def _between(schema: Mapping[str, Any], kind: str) -> str:
+def _between(schema: Mapping[str, Any], kind: str, *, over: bool = False) -> str:
     low, high = schema.get("minimum"), schema.get("maximum")
-    if high is not None and FORMAT_LIMITS.get(str(schema.get("format"))) == high:
+    if not over and high is not None and FORMAT_LIMITS.get(str(schema.get("format"))) == high:
         high = None  # the format's own limit: not worth a word
     if low is not None and high is not None:
         return f"between {low} and {high}"
@@ -100,7 +100,8 @@ def describe(field: str, error: ValidationError) -> list[dict[str, Any]]:
         found = "null" if value is None else _json_text(value)
         return [field_error(field, f"{field} must be {wanted}, not {found}", keyword)]
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return [field_error(field, f"{field} must be {_between(schema, kind)}", keyword)]
+        over = keyword in ("maximum", "exclusiveMaximum")  # then the bound it passed is named, a format's too
+        return [field_error(field, f"{field} must be {_between(schema, kind, over=over)}", keyword)]
     if keyword in ("minLength", "maxLength"):
         short, long = schema.get("minLength"), schema.get("maxLength")
         if long is not None:

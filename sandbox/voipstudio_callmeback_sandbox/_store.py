@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ._limits import MAX_FILTER_CONDITIONS, MAX_FILTER_VALUE_LENGTH, MAX_NUMBER_LENGTH
 from ._model import Field, Model, ModelError, Resource, read_model
 from ._seed import SeedData, account_ddi, seed_account
 from ._spec import read_yaml, spec_path
@@ -233,18 +234,40 @@ class Table:
         return compared_sql(found) if found is not None else "NULL"
 
 
+class NumberTooLong(ValueError):
+    """A JSON number of more characters than MAX_NUMBER_LENGTH."""
+
+
+def bounded_int(text: str) -> int:
+    """json.loads's parse_int: an integer of at most MAX_NUMBER_LENGTH characters."""
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise NumberTooLong(text[:20])
+    return int(text)
+
+
+def bounded_float(text: str) -> float:
+    """json.loads's parse_float: a number of at most MAX_NUMBER_LENGTH characters."""
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise NumberTooLong(text[:20])
+    return float(text)
+
+
 def parse_filter(raw: str | None, resource: Resource) -> list[tuple[str, str, Any]]:
     """Turn the `filter` query value into (column, SQL operator, value) conditions."""
     if raw is None:
         return []
     try:
-        conditions = json.loads(raw)
+        conditions = json.loads(raw, parse_int=bounded_int, parse_float=bounded_float)
+    except NumberTooLong:
+        raise FiltrationError(f"a filter number may have at most {MAX_NUMBER_LENGTH} characters") from None
     except ValueError as exc:
         raise FiltrationError("the filter is not valid JSON") from exc
     except RecursionError:
         raise FiltrationError("the filter nests too deeply") from None
     if not isinstance(conditions, list):
         raise FiltrationError("the filter must be a JSON array")
+    if len(conditions) > MAX_FILTER_CONDITIONS:
+        raise FiltrationError(f"a filter may have at most {MAX_FILTER_CONDITIONS} conditions, not {len(conditions)}")
     parsed: list[tuple[str, str, Any]] = []
     for condition in conditions:
         if not isinstance(condition, dict) or set(condition) != {"property", "operator", "value"}:
@@ -253,7 +276,7 @@ def parse_filter(raw: str | None, resource: Resource) -> list[tuple[str, str, An
         refused = resource.unnameable(prop) if isinstance(prop, str) else f"{prop!r} is not a field name"
         if refused:
             raise FiltrationError(refused)
-        if operator not in OPERATORS:
+        if not isinstance(operator, str) or operator not in OPERATORS:
             raise FiltrationError(f"unknown operator {operator!r}; use one of {', '.join(OPERATORS)}")
         if value is None:
             raise FiltrationError("a filter value is a string, a number or a boolean, not null")
@@ -265,6 +288,8 @@ def parse_filter(raw: str | None, resource: Resource) -> list[tuple[str, str, An
             raise FiltrationError("a filter number must be finite")
         if not isinstance(value, int | float | str):
             raise FiltrationError("a filter value is a string, a number or a boolean")
+        if isinstance(value, str) and len(value) > MAX_FILTER_VALUE_LENGTH:
+            raise FiltrationError(f"a filter value may have at most {MAX_FILTER_VALUE_LENGTH} characters")
         if operator == "like" and not isinstance(value, str):
             raise FiltrationError("like needs a string pattern")
         parsed.append((prop, OPERATORS[operator], value))

@@ -1,0 +1,207 @@
+"""Hostile input that used to answer 500: each is now a 400 or 404 in the documented error body, writing nothing."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlencode
+
+import pytest
+from voipstudio_callmeback_sandbox import DEMO_ACCOUNT
+from voipstudio_callmeback_sandbox._limits import MAX_FILTER_CONDITIONS, MAX_FILTER_VALUE_LENGTH, MAX_NUMBER_LENGTH
+
+from sandbox.support import _SPEC, COLLECTIONS, FakeClock, InProcessSandbox
+
+PREFIX = "/v1.1/voipstudio"
+AUTH = b"Basic " + base64.b64encode(f"{DEMO_ACCOUNT.user_id}:{DEMO_ACCOUNT.api_key}".encode())
+JSON = (b"content-type", b"application/json")
+JSON_TYPE = {"Content-Type": "application/json"}
+PAGE_MAX = _SPEC["components"]["parameters"]["Page"]["schema"]["maximum"]
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[InProcessSandbox]:
+    instance = InProcessSandbox(clock=FakeClock())
+    yield instance
+    instance.close()
+
+
+def call(
+    sandbox: InProcessSandbox,
+    method: str,
+    path: str,
+    query: dict[str, object] | None = None,
+    body: bytes = b"",
+    *,
+    auth: bool = True,
+) -> tuple[int, dict[str, object]]:
+    """One request straight to the ASGI application (no client limits on the URL's length)."""
+    raw_path = (PREFIX + path).encode()
+    headers = [(b"host", b"sandbox"), *([(b"authorization", AUTH)] if auth else [])]
+    if body:
+        headers += [JSON, (b"content-length", str(len(body)).encode())]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": unquote_to_bytes(raw_path).decode(),
+        "raw_path": raw_path,
+        "query_string": urlencode(query or {}).encode(),
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("sandbox", 80),
+    }
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    async def run() -> None:
+        await sandbox.app(scope, receive, send)
+
+    before = sandbox.store.changes()
+    sandbox._runner.run(run())
+    status = int(sent[0]["status"])  # type: ignore[call-overload]
+    found = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))  # type: ignore[misc]
+    if status >= 400:
+        assert sandbox.store.changes() == before, "a refused request wrote"
+        assert isinstance(found["message"], str)
+    return status, found
+
+
+def condition(**members: object) -> dict[str, object]:
+    return {"property": "id", "operator": "gt", "value": 0, **members}
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        {"operator": {}},
+        {"operator": []},
+        {"operator": {"eq": 1}},
+        {"operator": ["eq"]},
+        {"operator": None},
+        {"operator": 1},
+        {"operator": True},
+        {"property": {}},
+        {"property": []},
+        {"property": None},
+        {"property": True},
+        {"value": {}},
+        {"value": []},
+        {"value": None},
+    ],
+    ids=repr,
+)
+def test_filter_members_of_the_wrong_type(sandbox: InProcessSandbox, members: dict[str, object]) -> None:
+    """A filter condition's member that is an object, array, null, number or boolean is a Filtration error."""
+    status, found = call(sandbox, "GET", "/callmeback/cdrs", {"filter": json.dumps([condition(**members)])})
+    assert status == 400, found
+    assert found["message"] == "Filtration error"
+    assert found["errors"][0]["field"] == "filter"  # type: ignore[index]
+
+
+def test_pattern_over_the_limit(sandbox: InProcessSandbox) -> None:
+    """A like pattern of 50,001 characters is refused naming the limit; one of the limit's length is served."""
+    too_long = [{"property": "dst", "operator": "like", "value": "%" * 50_001}]
+    status, found = call(sandbox, "GET", "/callmeback/cdrs", {"filter": json.dumps(too_long)})
+    assert status == 400
+    assert str(MAX_FILTER_VALUE_LENGTH) in found["errors"][0]["message"]  # type: ignore[index]
+    longest = [{"property": "dst", "operator": "like", "value": "%" * MAX_FILTER_VALUE_LENGTH}]
+    assert call(sandbox, "GET", "/callmeback/cdrs", {"filter": json.dumps(longest)})[0] == 200
+
+
+@pytest.mark.parametrize("count", [MAX_FILTER_CONDITIONS + 1, 998, 999])
+def test_too_many_conditions(sandbox: InProcessSandbox, count: int) -> None:
+    """More conditions than the limit are a Filtration error naming the limit, with sort and paging too."""
+    query = {"filter": json.dumps([condition()] * count), "page": 2, "sort": "clid"}
+    status, found = call(sandbox, "GET", "/callmeback/cdrs", query)
+    assert status == 400
+    assert str(MAX_FILTER_CONDITIONS) in found["errors"][0]["message"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("path", COLLECTIONS)
+def test_largest_allowed_filter_on_every_collection(sandbox: InProcessSandbox, path: str) -> None:
+    """The largest filter allowed, sorted and on the first pages, is served on every collection."""
+    conditions: list[dict[str, object]] = [
+        {"property": "id", "operator": "like", "value": "%" * MAX_FILTER_VALUE_LENGTH}
+    ]
+    conditions += [condition()] * (MAX_FILTER_CONDITIONS - 1)
+    for page in (1, 2, PAGE_MAX):
+        query = {"filter": json.dumps(conditions), "sort": "id", "dir": "DESC", "page": page, "limit": 1}
+        status, found = call(sandbox, "GET", path, query)
+        assert status == 200, found
+
+
+def test_body_number_of_4301_digits(sandbox: InProcessSandbox) -> None:
+    """A body number longer than the limit is a 400 naming the body."""
+    for digits in (MAX_NUMBER_LENGTH + 1, 4301):
+        raw = b'{"name": "x", "position": ' + b"1" * digits + b"}"
+        status, found = call(sandbox, "POST", "/callmeback/settings", body=raw)
+        assert status == 400, found
+        assert found["errors"][0]["field"] == "body"  # type: ignore[index]
+        assert str(MAX_NUMBER_LENGTH) in found["errors"][0]["message"]  # type: ignore[index]
+
+
+def test_filter_number_of_4301_digits(sandbox: InProcessSandbox) -> None:
+    raw = '[{"property": "id", "operator": "gt", "value": ' + "1" * 4301 + "}]"
+    status, found = call(sandbox, "GET", "/callmeback/cdrs", {"filter": raw})
+    assert status == 400
+    assert found["message"] == "Filtration error"
+
+
+@pytest.mark.parametrize("auth", [True, False])
+@pytest.mark.parametrize("item_id", ["1" * 4301, "1" * 20, "+1", "-1"])
+def test_path_id_of_many_digits(sandbox: InProcessSandbox, item_id: str, auth: bool) -> None:
+    """A path id that is not a number of at most 19 ASCII digits names no resource: 404, with or without credentials."""
+    for method in ("GET", "DELETE"):
+        assert call(sandbox, method, f"/callmeback/settings/{item_id}", auth=auth) == (
+            404,
+            {"message": "Resource not found"},
+        )
+
+
+def test_page_over_its_maximum_says_the_bound(sandbox: InProcessSandbox) -> None:
+    """page=2147483648 says the spec's bounds of page, not only its minimum."""
+    status, found = call(sandbox, "GET", "/callmeback/cdrs", {"page": PAGE_MAX + 1})
+    assert status == 400
+    low = _SPEC["components"]["parameters"]["Page"]["schema"]["minimum"]
+    assert found["errors"] == [
+        {"field": "page", "message": f"page must be between {low} and {PAGE_MAX}", "code": "maximum"}
+    ]
+
+
+def test_chunked_body_is_read(sandbox: InProcessSandbox) -> None:
+    """A body sent in chunks without Content-Length is taken as any body: created, then a bad one refused by name."""
+
+    async def chunks(raw: bytes) -> AsyncIterator[bytes]:
+        yield raw[:5]
+        yield raw[5:]
+
+    client = sandbox.client()
+    created = client.request("POST", "/callmeback/settings", content=chunks(b'{"name": "Chunked"}'), headers=JSON_TYPE)
+    assert created.status_code == 201, created.text
+    assert created.json()["data"]["name"] == "Chunked"
+    before = sandbox.store.changes()
+    refused = client.request("POST", "/callmeback/settings", content=chunks(b'{"name": 5}'), headers=JSON_TYPE)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "name"
+    assert sandbox.store.changes() == before
+
+
+@pytest.mark.parametrize("name", ["page", "limit"])
+@pytest.mark.parametrize("value", ["\uff11\uff12", "\u0661\u0662", "1_0", "+1", " 1", "1 "])
+def test_query_integers_are_ascii_digits(sandbox: InProcessSandbox, name: str, value: str) -> None:
+    """Full-width or other Unicode digits, underscores, signs and spaces are no number of the query: 400 naming it."""
+    status, found = call(sandbox, "GET", "/callmeback/cdrs", {name: value})
+    assert status == 400, found
+    assert found["errors"][0]["field"] == name  # type: ignore[index]
