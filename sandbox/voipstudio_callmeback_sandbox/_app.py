@@ -60,6 +60,7 @@ from ._store import (
     FiltrationError,
     ForeignReference,
     InvalidValue,
+    LockedOut,
     NotFound,
     NumberTooLong,
     SortError,
@@ -195,6 +196,28 @@ def check_finite(body: Any) -> None:
                 raise InvalidValue(name, f"{name} must be a finite number")
 
 
+# What a secret is compared against when there is no account to hold one (an unknown email or user id), so
+# that the refusal costs what a known account's does. Random: no password or key can ever equal it.
+UNKNOWN_SECRET = secrets.token_hex(20)
+INVALID_LOGIN = "Invalid email or password"
+INVALID_CODE = "Invalid or expired two-factor code"
+LOCKED_OUT = "Too many failed login attempts"
+
+
+def invalid_login() -> tuple[dict[str, Any], int]:
+    return error_body(401, INVALID_LOGIN, [{"message": INVALID_LOGIN}]), 401
+
+
+def invalid_code() -> tuple[dict[str, Any], int]:
+    return error_body(401, INVALID_CODE, [{"message": INVALID_CODE}]), 401
+
+
+def locked_out(exc: LockedOut) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The 429 of a locked account (TooManyFailedLogins in the spec), with the seconds left in Retry-After."""
+    detail = f"{LOCKED_OUT}; try again in {exc.retry_after} seconds"
+    return error_body(429, LOCKED_OUT, [{"message": detail}]), 429, {"Retry-After": str(exc.retry_after)}
+
+
 def same_secret(given: str, expected: str) -> bool:
     """Compare secrets in constant time; any text, not only ASCII, may be sent."""
     return secrets.compare_digest(given.encode(), expected.encode())
@@ -220,38 +243,56 @@ class Handlers:
 
     # --- authentication (by hand) ----------------------------------------------------------
 
-    def logIn(self, body: dict[str, Any]) -> tuple[Any, int]:
+    def logIn(self, body: dict[str, Any]) -> tuple[Any, int] | tuple[Any, int, dict[str, str]]:
         account = self.store.account_by_email(body["email"])
-        if account is None or not same_secret(body["password"], account.password):
-            return error_body(401, "Invalid email or password", [{"message": "Invalid email or password"}]), 401
+        if account is None:
+            same_secret(body["password"], UNKNOWN_SECRET)  # the work of a known email's comparison
+            return invalid_login()
+        try:
+            self.store.check_lockout(account.user_id)
+        except LockedOut as exc:
+            return locked_out(exc)
+        if not same_secret(body["password"], account.password):
+            self.store.record_failed_login(account.user_id)
+            return invalid_login()
         if account.two_factor_code:
             return {"nonce": self.store.open_nonce(account.user_id)}, 202
         return self._session(account.user_id), 200
 
-    def verifyTwoFactorCode(self, body: dict[str, Any]) -> tuple[Any, int]:
+    def verifyTwoFactorCode(self, body: dict[str, Any]) -> tuple[Any, int] | tuple[Any, int, dict[str, str]]:
         user_id = self.store.take_nonce(body["nonce"])
         account = self.store.account_by_id(user_id) if user_id is not None else None
-        if account is None or not account.two_factor_code or not same_secret(body["code"], account.two_factor_code):
-            message = "Invalid or expired two-factor code"
-            return error_body(401, message, [{"message": message}]), 401
+        if account is None or not account.two_factor_code:
+            return invalid_code()
+        try:  # a nonce is single use: it is spent even when the account is locked
+            self.store.check_lockout(account.user_id)
+        except LockedOut as exc:
+            return locked_out(exc)
+        if not same_secret(body["code"], account.two_factor_code):
+            self.store.record_failed_login(account.user_id)
+            return invalid_code()
         return self._session(account.user_id), 200
 
     def _session(self, user_id: int) -> dict[str, Any]:
-        return {"message": "Login success", "user_token": self.store.open_session(user_id), "user_id": user_id}
+        token = self.store.open_session(user_id, self.config.token_ttl)
+        return {"message": "Login success", "user_token": token, "user_id": user_id}
 
     def token_info(self, api_key: str, required_scopes: Any = None) -> dict[str, Any] | None:
         user_id = self.store.touch_session(api_key, self.config.token_ttl)
         return {"sub": user_id} if user_id is not None else None
 
     def basic_info(self, username: str, password: str, required_scopes: Any = None) -> dict[str, Any] | None:
+        """HTTP Basic: a user id with its API key or one of its session tokens. A known id and an unknown one
+        cost the same work (an account lookup, a key comparison, a session lookup), so that the time of
+        a refusal does not tell whether the id exists."""
         if not POSITIVE_ID.fullmatch(username):
             return None
-        account = self.store.account_by_id(int(username))
-        if account is None:
-            return None
-        if same_secret(password, account.api_key):
+        user_id = int(username)
+        account = self.store.account_by_id(user_id)
+        if same_secret(password, account.api_key if account is not None else UNKNOWN_SECRET) and account is not None:
             return {"sub": account.user_id}
-        if self.store.touch_session(password, self.config.token_ttl) == account.user_id:
+        # An unknown id has no sessions: the lookup finds none for it, as for a known id with a wrong token.
+        if self.store.touch_session(password, self.config.token_ttl, user_id) is not None and account is not None:
             return {"sub": account.user_id}
         return None
 
@@ -580,12 +621,13 @@ def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
     """The sandbox as an ASGI application, serving the store's spec under /v1.1/voipstudio and /v1.2/voipstudio,
     and its interactive documentation (Swagger UI) at /docs.
 
-    Raises UnservableSpec, naming every operation it cannot serve. The accounts of the
-    configuration are created in the store (with their sample data) if they are not there yet.
+    Raises UnservableSpec, naming every operation it cannot serve. The store's accounts are made those
+    of the configuration: created (with their sample data) if they are not there yet, their credentials
+    updated (a change ends their sessions and nonces), and every other account disabled.
     """
     check_servable(store)
-    for account in config.all_accounts:
-        store.ensure_account(account)
+    # Accounts no longer configured are disabled; a changed password, key or code ends the sessions it opened.
+    store.reconcile_accounts(config.all_accounts)
     handlers = Handlers(store, config)
 
     class TokenHandler(ApiKeySecurityHandler):  # type: ignore[misc] # connexion is untyped

@@ -25,11 +25,14 @@ file database uses write-ahead logging so that a crash never leaves it half-writ
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import re
 import secrets
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -52,7 +55,7 @@ HAND_WRITTEN = frozenset({"logIn", "verifyTwoFactorCode"})
 # The column that says whose a row is; no field of the spec may be called so.
 OWNER = "account_id"
 # The tables of the sandbox itself (ACCOUNTS_SCHEMA), which an older sandbox's collections never took.
-SANDBOX_TABLES = frozenset({"accounts", "sessions", "nonces", "ddis"})
+SANDBOX_TABLES = frozenset({"accounts", "sessions", "nonces", "ddis", "login_failures", "lockouts"})
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # The column that holds each item's JSON as answers give it, kept by triggers; the ":" keeps it
 # apart from every field (IDENTIFIER allows none). The table of each resource table's version,
@@ -101,6 +104,32 @@ class AccountError(LookupError):
     """No account has this user id."""
 
 
+# Failed logins: wrong passwords at POST /login and wrong codes at POST /login2fa count together, per account.
+# After MAX_FAILED_LOGINS of them within FAILED_LOGIN_WINDOW seconds, every login of the account is refused
+# for LOCKOUT_SECONDS from the last of them (openapi.yaml, the TooManyFailedLogins response, says so in words:
+# tests/sandbox/test_credentials.py keeps the two in step).
+MAX_FAILED_LOGINS = 10
+FAILED_LOGIN_WINDOW = 15 * 60.0
+LOCKOUT_SECONDS = 15 * 60.0
+# Live sessions and two-factor nonces an account keeps, at most: a login beyond them ends the oldest
+# (least recently used). Expired ones are purged at every login.
+MAX_SESSIONS_PER_ACCOUNT = 100
+MAX_NONCES_PER_ACCOUNT = 10
+# What an account no longer configured keeps in place of its credentials (they are erased, its data kept).
+DISABLED_MARK = "#disabled:"
+# The credentials whose change ends an account's sessions and nonces.
+CREDENTIALS = ("email", "password", "api_key", "two_factor_code")
+ACCOUNT_COLUMNS = "user_id, email, password, api_key, two_factor_code"
+
+
+class LockedOut(Exception):
+    """The account refuses logins for `retry_after` more seconds (too many failures)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"logins refused for {retry_after} seconds")
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class Account:
     """A user of the sandbox."""
@@ -118,13 +147,22 @@ class Account:
 ACCOUNTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
     user_id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, password TEXT NOT NULL,
-    api_key TEXT NOT NULL UNIQUE, two_factor_code TEXT
+    api_key TEXT NOT NULL UNIQUE, two_factor_code TEXT, disabled INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS sessions (
     token TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES accounts(user_id), last_used REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS "sessions:user" ON sessions (user_id, last_used);
+CREATE INDEX IF NOT EXISTS "sessions:last_used" ON sessions (last_used);
 CREATE TABLE IF NOT EXISTS nonces (
     nonce TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES accounts(user_id), expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "nonces:user" ON nonces (user_id, expires);
+CREATE INDEX IF NOT EXISTS "nonces:expires" ON nonces (expires);
+CREATE TABLE IF NOT EXISTS login_failures (user_id INTEGER NOT NULL REFERENCES accounts(user_id), at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS "login_failures:user" ON login_failures (user_id, at);
+CREATE TABLE IF NOT EXISTS lockouts (
+    user_id INTEGER PRIMARY KEY REFERENCES accounts(user_id), until REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS ddis (
     id INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT NULL, e164 INTEGER NOT NULL,
@@ -132,6 +170,21 @@ CREATE TABLE IF NOT EXISTS ddis (
 );
 CREATE TABLE IF NOT EXISTS "sandbox:versions" (name TEXT PRIMARY KEY, version INTEGER NOT NULL);
 """
+
+
+def private_database(path: str) -> None:
+    """Keep a database file and its -wal and -shm files readable by their owner only (0600): they hold
+    passwords, API keys and live session tokens in plain text. A new database is created so; the mode of an
+    existing one is narrowed. `:memory:` and URIs are left alone."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    if not os.path.exists(path):
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_IMODE(os.stat(name).st_mode) & 0o077:
+                os.chmod(name, 0o600)
 
 
 def quoted(name: str) -> str:
@@ -320,6 +373,7 @@ class Store:
         # (table, its version, the query) -> total; and -> {page: the id the page starts after}.
         self._totals: dict[tuple[Any, ...], int] = {}
         self._boundaries: dict[tuple[Any, ...], dict[int, int]] = {}
+        private_database(path)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         try:
@@ -334,8 +388,12 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             # Pages are read through a memory map rather than a read() per database page.
             self._db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+            private_database(path)  # the -wal and -shm files WAL made (SQLite gives them the database's mode)
         self._db.execute("PRAGMA foreign_keys=ON")
         with self.transaction() as db:
+            if "disabled" not in table_columns(db, "accounts") and table_columns(db, "accounts"):
+                # An older sandbox's accounts: all of them enabled until the configuration says otherwise.
+                db.execute("ALTER TABLE accounts ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
             for statement in ACCOUNTS_SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
@@ -452,21 +510,68 @@ class Store:
     # --- accounts and sessions ------------------------------------------------------------
 
     def ensure_account(self, account: Account, seed: SeedData | None = None) -> None:
-        """Create the account with its seeded data the first time it is seen; update its credentials after."""
+        """Create the account with its seeded data the first time it is seen; update its credentials after
+        (a change of them ends its sessions and nonces), and enable it if it was disabled."""
         with self.transaction() as db:
-            exists = db.execute("SELECT 1 FROM accounts WHERE user_id = ?", (account.user_id,)).fetchone()
+            self._ensure_account(db, account, seed)
+
+    def reconcile_accounts(self, accounts: Sequence[Account]) -> None:
+        """Make the database's accounts those configured, in one transaction: each configured one created
+        (with its seeded data) or updated, its sessions and nonces ended when its credentials changed; every
+        other account disabled (no login, no API key, no session; its credentials erased, its data kept)."""
+        configured = {account.user_id for account in accounts}
+        with self.transaction() as db:
+            stored = [int(row[0]) for row in db.execute("SELECT user_id FROM accounts WHERE disabled = 0")]
+            for user_id in stored:
+                if user_id not in configured:
+                    db.execute(
+                        "UPDATE accounts SET disabled = 1, email = ?, password = '', api_key = ?, "
+                        "two_factor_code = NULL WHERE user_id = ?",
+                        (f"{DISABLED_MARK}{user_id}", f"{DISABLED_MARK}{user_id}", user_id),
+                    )
+                    self._end_sessions(db, user_id)
+            # Configured accounts may trade emails or keys among themselves: each is written in turn, so the
+            # values they hold now are set aside first (the UNIQUE columns would refuse the second otherwise).
+            previous = {
+                int(row["user_id"]): row
+                for row in db.execute(f"SELECT {ACCOUNT_COLUMNS}, disabled FROM accounts WHERE disabled = 0")  # noqa: S608 - a constant
+            }
             db.execute(
-                "INSERT INTO accounts (user_id, email, password, api_key, two_factor_code) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, password = excluded.password, "
-                "api_key = excluded.api_key, two_factor_code = excluded.two_factor_code",
-                (account.user_id, account.email, account.password, account.api_key, account.two_factor_code),
+                "UPDATE accounts SET email = ? || user_id, api_key = ? || user_id WHERE disabled = 0",
+                (DISABLED_MARK, DISABLED_MARK),
             )
-            if not exists:
-                data = seed or seed_account(account.user_id, cdrs=self.cdrs_per_account)
-                for name, rows in data.tables.items():
-                    if name in self.tables:
-                        self._insert_many(db, self.tables[name], account.user_id, rows)
-                self._link_seeded(db, account.user_id)
+            for account in accounts:
+                self._ensure_account(db, account, None, previous.get(account.user_id))
+
+    def _ensure_account(
+        self, db: sqlite3.Connection, account: Account, seed: SeedData | None, before: Any = None
+    ) -> None:
+        if before is None:
+            before = db.execute(
+                f"SELECT {ACCOUNT_COLUMNS}, disabled FROM accounts WHERE user_id = ?",  # noqa: S608 - a constant
+                (account.user_id,),
+            ).fetchone()
+        db.execute(
+            "INSERT INTO accounts (user_id, email, password, api_key, two_factor_code, disabled) "
+            "VALUES (?, ?, ?, ?, ?, 0) "
+            "ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, password = excluded.password, "
+            "api_key = excluded.api_key, two_factor_code = excluded.two_factor_code, disabled = 0",
+            (account.user_id, account.email, account.password, account.api_key, account.two_factor_code),
+        )
+        if before is None:
+            data = seed or seed_account(account.user_id, cdrs=self.cdrs_per_account)
+            for name, rows in data.tables.items():
+                if name in self.tables:
+                    self._insert_many(db, self.tables[name], account.user_id, rows)
+            self._link_seeded(db, account.user_id)
+        elif before["disabled"] or any(before[name] != getattr(account, name) for name in CREDENTIALS):
+            self._end_sessions(db, account.user_id)
+
+    @staticmethod
+    def _end_sessions(db: sqlite3.Connection, user_id: int) -> None:
+        """End an account's sessions, nonces and failure count (its credentials are no longer those they were for)."""
+        for table in ("sessions", "nonces", "login_failures", "lockouts"):
+            db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))  # noqa: S608 - constant names
 
     def _link_seeded(self, db: sqlite3.Connection, account_id: int) -> None:
         """Point the seeded items' references at the account's own items, and settings at its DDI."""
@@ -500,25 +605,68 @@ class Store:
         db.executemany(sql, ([account_id, *(table.stored(name, row[name]) for name in columns)] for row in rows))
 
     def account_by_email(self, email: str) -> Account | None:
+        """The enabled account of this email, if there is one."""
         with self._lock:
-            row = self._db.execute("SELECT * FROM accounts WHERE email = ?", (email,)).fetchone()
+            row = self._db.execute(
+                f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = ? AND disabled = 0",  # noqa: S608 - a constant
+                (email,),
+            ).fetchone()
         return Account(**dict(row)) if row else None
 
     def account_by_id(self, user_id: int) -> Account | None:
+        """The enabled account of this user id, if there is one."""
         with self._lock:
-            row = self._db.execute("SELECT * FROM accounts WHERE user_id = ?", (user_id,)).fetchone()
+            row = self._db.execute(
+                f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = ? AND disabled = 0",  # noqa: S608 - a constant
+                (user_id,),
+            ).fetchone()
         return Account(**dict(row)) if row else None
 
-    def open_session(self, user_id: int) -> str:
-        token = secrets.token_hex(20)
+    # Logins are counted: a failure is recorded, and a login of a locked account refused (LockedOut).
+
+    def check_lockout(self, user_id: int) -> None:
+        """Raise LockedOut while the account refuses logins."""
+        with self._lock:
+            row = self._db.execute("SELECT until FROM lockouts WHERE user_id = ?", (user_id,)).fetchone()
+        if row is not None:
+            left = row[0] - self.clock()
+            if left > 0:
+                raise LockedOut(max(1, math.ceil(left)))
+
+    def record_failed_login(self, user_id: int) -> None:
+        """Count a wrong password or code: the MAX_FAILED_LOGINS-th within FAILED_LOGIN_WINDOW locks the
+        account for LOCKOUT_SECONDS. Only failures within the window are kept (at most MAX_FAILED_LOGINS)."""
+        now = self.clock()
         with self.transaction() as db:
+            db.execute("DELETE FROM login_failures WHERE user_id = ? AND at <= ?", (user_id, now - FAILED_LOGIN_WINDOW))
+            db.execute("INSERT INTO login_failures (user_id, at) VALUES (?, ?)", (user_id, now))
+            count = db.execute("SELECT count(*) FROM login_failures WHERE user_id = ?", (user_id,)).fetchone()[0]
+            if count >= MAX_FAILED_LOGINS:
+                db.execute(
+                    "INSERT INTO lockouts (user_id, until) VALUES (?, ?) "
+                    "ON CONFLICT (user_id) DO UPDATE SET until = excluded.until",
+                    (user_id, now + LOCKOUT_SECONDS),
+                )
+                db.execute("DELETE FROM login_failures WHERE user_id = ?", (user_id,))
+
+    def open_session(self, user_id: int, ttl: float) -> str:
+        """A new session token of the account. Sessions idle longer than `ttl` are purged first (every
+        account's), and the account's oldest beyond MAX_SESSIONS_PER_ACCOUNT ended."""
+        token = secrets.token_hex(20)
+        now = self.clock()
+        with self.transaction() as db:
+            db.execute("DELETE FROM sessions WHERE last_used < ?", (now - ttl,))
+            db.execute("INSERT INTO sessions (token, user_id, last_used) VALUES (?, ?, ?)", (token, user_id, now))
             db.execute(
-                "INSERT INTO sessions (token, user_id, last_used) VALUES (?, ?, ?)", (token, user_id, self.clock())
+                "DELETE FROM sessions WHERE user_id = ? AND token NOT IN "
+                "(SELECT token FROM sessions WHERE user_id = ? ORDER BY last_used DESC, rowid DESC LIMIT ?)",
+                (user_id, user_id, MAX_SESSIONS_PER_ACCOUNT),
             )
         return token
 
-    def touch_session(self, token: str, ttl: float) -> int | None:
-        """The user id of a live session token, its inactivity timer reset; None if unknown or expired."""
+    def touch_session(self, token: str, ttl: float, user_id: int | None = None) -> int | None:
+        """The user id of a live session token, its inactivity timer reset; None if unknown or expired,
+        or (with `user_id`) another account's, whose session is then left as it was."""
         now = self.clock()
         with self.transaction() as db:
             row = db.execute("SELECT user_id, last_used FROM sessions WHERE token = ?", (token,)).fetchone()
@@ -526,6 +674,8 @@ class Store:
                 return None
             if now - row["last_used"] > ttl:
                 db.execute("DELETE FROM sessions WHERE token = ?", (token,))
+                return None
+            if user_id is not None and row["user_id"] != user_id:
                 return None
             db.execute("UPDATE sessions SET last_used = ? WHERE token = ?", (now, token))
             return int(row["user_id"])
@@ -536,11 +686,19 @@ class Store:
             return db.execute("DELETE FROM sessions WHERE token = ?", (token,)).rowcount > 0
 
     def open_nonce(self, user_id: int) -> str:
+        """A new two-factor nonce of the account, good for NONCE_LIFETIME seconds and one attempt. Expired
+        nonces are purged first (every account's), and the account's oldest beyond MAX_NONCES_PER_ACCOUNT dropped."""
         nonce = secrets.token_hex(16)
+        now = self.clock()
         with self.transaction() as db:
+            db.execute("DELETE FROM nonces WHERE expires < ?", (now,))
             db.execute(
-                "INSERT INTO nonces (nonce, user_id, expires) VALUES (?, ?, ?)",
-                (nonce, user_id, self.clock() + NONCE_LIFETIME),
+                "INSERT INTO nonces (nonce, user_id, expires) VALUES (?, ?, ?)", (nonce, user_id, now + NONCE_LIFETIME)
+            )
+            db.execute(
+                "DELETE FROM nonces WHERE user_id = ? AND nonce NOT IN "
+                "(SELECT nonce FROM nonces WHERE user_id = ? ORDER BY expires DESC, rowid DESC LIMIT ?)",
+                (user_id, user_id, MAX_NONCES_PER_ACCOUNT),
             )
         return nonce
 
@@ -552,6 +710,14 @@ class Store:
         if row is None or row["expires"] < self.clock():
             return None
         return int(row["user_id"])
+
+    def credentials_held(self) -> dict[str, int]:
+        """How many sessions, nonces and counted failures the database holds (for tests and the curious)."""
+        with self._lock:
+            return {
+                table: int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608 - constants
+                for table in ("sessions", "nonces", "login_failures", "lockouts")
+            }
 
     # --- collections ------------------------------------------------------------------------
 

@@ -13,13 +13,13 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from voipstudio_callmeback_sandbox import DEMO_ACCOUNT, Account, running_sandbox, sandbox_command
+from voipstudio_callmeback_sandbox import DEMO_ACCOUNT, running_sandbox, sandbox_command
 from voipstudio_callmeback_sandbox._app import logged_target
 from voipstudio_callmeback_sandbox._process import banner_url
 
 from conftest import load_spec
 
-from .support import DEMO_AUTH, SECOND_ACCOUNT, SETTINGS, accounts_file
+from .support import DEMO_AUTH, SECOND_ACCOUNT, SETTINGS
 
 STOP_SECONDS = 15
 
@@ -212,18 +212,6 @@ def test_accounts_sharing_an_email_are_refused(tmp_path: Path) -> None:
 def test_a_database_that_cannot_be_opened_is_refused(tmp_path: Path) -> None:
     """--db naming a directory: one line naming it."""
     assert f"cannot open the database {tmp_path}" in refused_start("--db", str(tmp_path))
-
-
-def test_a_database_whose_accounts_conflict_is_refused(tmp_path: Path) -> None:
-    """An account whose email another user id holds in the database already: one line, not a traceback."""
-    db = tmp_path / "sandbox.db"
-    with (tmp_path / "stderr").open("w") as stderr:
-        accounts = accounts_file(tmp_path, [SECOND_ACCOUNT])
-        with running_sandbox("--db", str(db), "--cdrs", "1", "--accounts", str(accounts), stderr=stderr):
-            pass
-    moved = Account(user_id=7, email=SECOND_ACCOUNT.email, password="x", api_key="another")  # noqa: S106
-    line = refused_start("--db", str(db), "--accounts", str(accounts_file(tmp_path, [moved])))
-    assert "UNIQUE constraint failed: accounts.email" in line
 
 
 def test_the_module_runs_as_the_console_script() -> None:
