@@ -40,6 +40,7 @@ from voipstudio_callmeback import (
     NotFoundError,
     Page,
     PermissionDeniedError,
+    RateLimitError,
     SyncPaginator,
 )
 from voipstudio_callmeback._client import TWO_FACTOR_STATUS
@@ -47,6 +48,7 @@ from voipstudio_callmeback._resource_base import FILTER_PARAMETER, PAGE_PARAMETE
 from voipstudio_callmeback._resources import OPERATION_METHODS, RESOURCE_ITEMS
 from voipstudio_callmeback_client.operations import OPERATIONS, Parameter
 from voipstudio_callmeback_sandbox import DEMO_ACCOUNT, Account, SandboxConfig
+from voipstudio_callmeback_sandbox._store import MAX_FAILED_LOGINS
 
 from conftest import ROOT, load_spec, operations
 from prism_server import RunningPrism, ViolationRecorder, run_prism
@@ -64,6 +66,7 @@ ERROR_CLASSES: dict[int, type[APIStatusError]] = {
     403: PermissionDeniedError,
     404: NotFoundError,
     413: APIStatusError,
+    429: RateLimitError,
 }
 # The request bodies that the sandbox refuses with 413: one byte over what it accepts.
 OVERSIZED = SandboxConfig().max_body_bytes + 1
@@ -438,6 +441,28 @@ def _read_filtered(client: CallMeBack, operation_id: str, condition: Filter) -> 
     return list(getattr(getattr(client, resource), method)(**{FILTER_PARAMETER: [condition]}))
 
 
+def _lock_out(proxy: RunningPrism, http: httpx.Client) -> None:
+    """The two-factor account locked by wrong codes, last: a code sent with a nonce opened before the lock
+    is refused 429 (verifyTwoFactorCode), and so is the next login (logIn). No retries: they would wait."""
+    account = TWO_FACTOR_ACCOUNT
+
+    def login(otp: str | Callable[[], str]) -> CallMeBack:
+        return CallMeBack.login(
+            account.email, account.password, otp=otp, base_url=proxy.url, http_client=http, max_retries=0
+        )
+
+    def lock_then_answer() -> str:
+        for _ in range(MAX_FAILED_LOGINS):
+            with pytest.raises(_error_class("verifyTwoFactorCode", 401)):
+                login("000000")
+        return account.two_factor_code or ""
+
+    with pytest.raises(_error_class("verifyTwoFactorCode", 429)):
+        login(lock_then_answer)
+    with pytest.raises(_error_class("logIn", 429)):
+        login(account.two_factor_code or "")
+
+
 def test_every_overlay_method_passes_the_proxy_without_violation(
     proxy: RunningPrism, http: httpx.Client, recorder: ViolationRecorder
 ) -> None:
@@ -461,6 +486,7 @@ def test_every_overlay_method_passes_the_proxy_without_violation(
     for client in (session, two_factor):
         for operation_id in filter(_is_list, OPERATION_METHODS):
             _check_answer(operation_id, _send(client, operation_id))
+    _lock_out(proxy, http)
 
     assert recorder.flagged() == [], _report(proxy, recorder)
     assert proxy.problems()[log_start:] == [], _report(proxy, recorder)
@@ -583,7 +609,9 @@ def _operation_calls(
     cmb = _client(prism, http)
 
     def login() -> CallMeBack:
-        return CallMeBack.login("2fa@example.com", "secret", otp="123456", base_url=prism.url, http_client=http)
+        return CallMeBack.login(
+            "2fa@example.com", "secret", otp="123456", base_url=prism.url, http_client=http, max_retries=0
+        )
 
     log_in = OPERATIONS["logIn"].path
     calls: dict[str, tuple[str, dict[str, str], Callable[[], object]]] = {
