@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ._limits import MAX_FILTER_CONDITIONS, MAX_FILTER_VALUE_LENGTH, MAX_NUMBER_LENGTH
+from ._limits import MAX_FILTER_CONDITIONS, MAX_FILTER_VALUE_LENGTH, MAX_NUMBER_LENGTH, shown
 from ._model import Field, Model, ModelError, Resource, read_model
 from ._seed import SeedData, account_ddi, seed_account
 from ._spec import read_yaml, spec_path
@@ -326,11 +326,11 @@ def parse_filter(raw: str | None, resource: Resource) -> list[tuple[str, str, An
         if not isinstance(condition, dict) or set(condition) != {"property", "operator", "value"}:
             raise FiltrationError("each condition must be an object with property, operator and value")
         prop, operator, value = condition["property"], condition["operator"], condition["value"]
-        refused = resource.unnameable(prop) if isinstance(prop, str) else f"{prop!r} is not a field name"
+        refused = resource.unnameable(prop) if isinstance(prop, str) else f"{shown(repr(prop))} is not a field name"
         if refused:
             raise FiltrationError(refused)
         if not isinstance(operator, str) or operator not in OPERATORS:
-            raise FiltrationError(f"unknown operator {operator!r}; use one of {', '.join(OPERATORS)}")
+            raise FiltrationError(f"unknown operator {shown(repr(operator))}; use one of {', '.join(OPERATORS)}")
         if value is None:
             raise FiltrationError("a filter value is a string, a number or a boolean, not null")
         if isinstance(value, bool):
