@@ -453,12 +453,12 @@ QUERY = "query"  # the `field` of an error about the query string as a whole
 
 def query_refusal(query: bytes) -> str | None:
     """Why a query string is over the limits (MAX_QUERY_STRING_LENGTH, MAX_QUERY_PARAMETERS), or None."""
-    if len(query) > MAX_QUERY_STRING_LENGTH:
-        return f"the query string may have at most {MAX_QUERY_STRING_LENGTH} characters, not {len(query)}"
     if query.count(b"&") >= MAX_QUERY_PARAMETERS:  # empty pairs (`a=1&&b=2`) are no parameters
         count = sum(1 for pair in query.split(b"&") if pair)
         if count > MAX_QUERY_PARAMETERS:
             return f"a request may have at most {MAX_QUERY_PARAMETERS} query parameters, not {count}"
+    if len(query) > MAX_QUERY_STRING_LENGTH:
+        return f"the query string may have at most {MAX_QUERY_STRING_LENGTH} characters, not {len(query)}"
     return None
 
 

@@ -276,6 +276,12 @@ class Table:
             return json.dumps(value)
         if isinstance(value, float) and not math.isfinite(value):
             raise InvalidValue(name, f"{name} must be a finite number")
+        if isinstance(value, int) and kind == "number":
+            # A number column holds doubles: an integer beyond int64 (up to MAX_NUMBER_LENGTH digits) is one too.
+            return float(value)
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            # SQLite's integers are 64 bits; a field the spec leaves unbounded may be sent a larger one.
+            raise InvalidValue(name, f"{name} must be a whole number that fits in 64 bits")
         return value
 
     def compared(self, name: str) -> str:
@@ -871,6 +877,9 @@ class Store:
         resource = table.resource
         row: dict[str, Any] = {}
         for name, value in values.items():
+            if isinstance(value, int) and table.kinds.get(name) != "number" and not -(2**63) <= value < 2**63:
+                # Before any lookup with it: SQLite's integers are 64 bits, and an unbounded field may be sent more.
+                raise InvalidValue(name, f"{name} must be a whole number that fits in 64 bits")
             rule = WRITE_RULES.get(name)
             if rule is not None and name not in resource.columns:
                 row.update(rule(db, resource, account_id, value))
