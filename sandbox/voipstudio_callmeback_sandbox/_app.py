@@ -164,7 +164,10 @@ class FieldBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         if not text:
             return None
         try:
-            return json.loads(text, parse_int=bounded_int, parse_float=bounded_float)
+            body = json.loads(text, parse_int=bounded_int, parse_float=bounded_float)
+            if SURROGATE_ESCAPE.search(text):
+                check_unicode(body)
+            return body
         except NumberTooLong:
             message = f"a number in the body may have at most {MAX_NUMBER_LENGTH} characters"
             raise FieldProblem([field_error(BODY, message, "json")]) from None
@@ -184,6 +187,32 @@ class FieldBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
                 found += describe(field, error)
             raise FieldProblem(found)
         return None
+
+
+# A JSON escape of a UTF-16 surrogate (`\ud800`): a pair of them is one character, a lone one is no text.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def check_unicode(body: Any) -> None:
+    """Refuse a body holding a lone surrogate, naming its field: SQLite stores UTF-8, which has none."""
+    members = body.items() if isinstance(body, Mapping) else [(BODY, body)]
+    for name, value in members:
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            message = f"{shown(str(name))} must be Unicode text, without a lone surrogate"
+            raise FieldProblem([field_error(str(name), message, "encoding")]) from None
+    if isinstance(body, Mapping):
+        for name in body:
+            check_unicode_name(str(name))
+
+
+def check_unicode_name(name: str) -> None:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        message = "a field name of the body must be Unicode text, without a lone surrogate"
+        raise FieldProblem([field_error(BODY, message, "encoding")]) from None
 
 
 def check_finite(body: Any) -> None:
@@ -423,7 +452,7 @@ def store_error_handler(_request: ConnexionRequest, exc: Exception) -> Connexion
 
 def undecodable_body_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """A body that is not UTF-8 cannot be JSON; a lone surrogate (`"\\ud800"`) is no Unicode text."""
-    message = "the request holds text that is not valid Unicode (UTF-8)"
+    message = "the body holds text that is not valid Unicode (UTF-8)"
     return error_response(400, None, [field_error(BODY, message, "encoding")])
 
 

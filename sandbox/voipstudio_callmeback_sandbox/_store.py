@@ -330,13 +330,14 @@ def parse_filter(raw: str | None, resource: Resource) -> list[tuple[str, str, An
     parsed: list[tuple[str, str, Any]] = []
     for condition in conditions:
         if not isinstance(condition, dict) or set(condition) != {"property", "operator", "value"}:
-            raise FiltrationError("each condition must be an object with property, operator and value")
+            raise FiltrationError("each condition of the filter must be an object with property, operator and value")
         prop, operator, value = condition["property"], condition["operator"], condition["value"]
         refused = resource.unnameable(prop) if isinstance(prop, str) else f"{shown(repr(prop))} is not a field name"
         if refused:
-            raise FiltrationError(refused)
+            raise FiltrationError(f"the filter's property: {refused}")
         if not isinstance(operator, str) or operator not in OPERATORS:
-            raise FiltrationError(f"unknown operator {shown(repr(operator))}; use one of {', '.join(OPERATORS)}")
+            known = ", ".join(OPERATORS)
+            raise FiltrationError(f"unknown filter operator {shown(repr(operator))}; use one of {known}")
         if value is None:
             raise FiltrationError("a filter value is a string, a number or a boolean, not null")
         if isinstance(value, bool):
@@ -349,8 +350,13 @@ def parse_filter(raw: str | None, resource: Resource) -> list[tuple[str, str, An
             raise FiltrationError("a filter value is a string, a number or a boolean")
         if isinstance(value, str) and len(value) > MAX_FILTER_VALUE_LENGTH:
             raise FiltrationError(f"a filter value may have at most {MAX_FILTER_VALUE_LENGTH} characters")
+        if isinstance(value, str) and not value.isascii():
+            try:  # SQLite takes UTF-8: a lone surrogate (JSON's "\ud800") is no Unicode text
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FiltrationError("a filter value must be Unicode text, without a lone surrogate") from None
         if operator == "like" and not isinstance(value, str):
-            raise FiltrationError("like needs a string pattern")
+            raise FiltrationError("the filter's like needs a string pattern")
         parsed.append((prop, OPERATORS[operator], value))
     return parsed
 

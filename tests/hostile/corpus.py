@@ -177,6 +177,9 @@ def filter_cases() -> Iterator[Case]:
         "empty": "",
         "deep-nesting": "[" * 100_000 + "]" * 100_000,
         "raw-nul": "[\u0000]",
+        "value-lone-surrogate": '[{"property": "id", "operator": "eq", "value": "\\ud800"}]',
+        "pattern-lone-surrogate": '[{"property": "id", "operator": "like", "value": "%\\udfff%"}]',
+        "property-lone-surrogate": '[{"property": "\\ud800", "operator": "eq", "value": 1}]',
         "trailing-garbage": "[]x",
     }
     for path in COLLECTIONS:
@@ -268,7 +271,9 @@ def body_cases() -> Iterator[Case]:
         yield case("deep-nesting", b"[" * 100_000 + b"]" * 100_000)
         yield case("deep-nesting-objects", b'{"a":' * 100_000 + b"1" + b"}" * 100_000)
         yield case("not-utf-8", b'{"' + first.encode() + b'": "\xff\xfe"}')
-        yield case("lone-surrogate", b'{"' + first.encode() + b'": "\\ud800"}')
+        yield case("lone-surrogate", b'{"' + first.encode() + b'": "\\ud800"}', where=first)
+        yield case("lone-surrogate-pair-split", b'{"' + first.encode() + b'": "\\udc00\\ud800"}', where=first)
+        yield case("lone-surrogate-name", json.dumps(valid).encode()[:-1] + b', "\\ud800": "x"}', where=None)
         yield case("utf-16", json.dumps(valid).encode("utf-16"))
         yield case("number-4301-digits", b'{"' + first.encode() + b'": ' + b"1" * 4301 + b"}")
         yield case("text-plain", json.dumps(valid).encode(), content_type=b"text/plain")

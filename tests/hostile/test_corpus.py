@@ -1,5 +1,6 @@
 """The hostile-input corpus (corpus.py), run against the sandbox in process (an ASGI call) and over a socket on
-127.0.0.1: every case a 4xx with the spec's ErrorResponse body, naming the field, and nothing written."""
+127.0.0.1: every case a 4xx with the spec's ErrorResponse body, an error whose `field` and message name the
+field, and nothing written (the store's count of rows changed is the same before and after)."""
 
 from __future__ import annotations
 
@@ -123,6 +124,8 @@ def check(kit: Sandbox, case: Case, status: int, raw: bytes, before: int) -> Non
     if case.field is not None:
         named = [entry for entry in entries if entry.get("field") == case.field]
         assert named, f"{case.name}: no error names {case.field}: {body}"
+        # The message names it too, for a reader of the message alone.
+        assert any(case.field in entry["message"] for entry in named), f"{case.name}: {named}"
     assert kit.store.changes() == before, f"{case.name} wrote"
 
 

@@ -265,3 +265,27 @@ def test_unbounded_integer_field_beyond_int64() -> None:
         assert found["errors"][0]["field"] == name  # type: ignore[index]
     finally:
         instance.close()
+
+
+@pytest.mark.parametrize("escaped", ["\\ud800", "\\udfff", "x\\udc00\\ud800"])
+def test_lone_surrogates_are_refused_by_name(sandbox: InProcessSandbox, escaped: str) -> None:
+    """A lone surrogate (JSON's "\\ud800") is no Unicode text: in a body field, a 400 naming the field; in a
+    filter value, a Filtration error naming the filter (it named the body of a GET)."""
+    raw = b'{"name": "' + escaped.encode() + b'"}'
+    status, found = call(sandbox, "POST", "/callmeback/settings", body=raw)
+    assert status == 400, found
+    assert found["errors"][0]["field"] == "name"  # type: ignore[index]
+    conditions = '[{"property": "dst", "operator": "like", "value": "' + escaped + '"}]'
+    status, found = call(sandbox, "GET", "/callmeback/cdrs", {"filter": conditions})
+    assert status == 400, found
+    assert found["errors"][0]["field"] == "filter"  # type: ignore[index]
+    assert "filter" in found["errors"][0]["message"]  # type: ignore[index]
+
+
+def test_surrogate_pairs_are_text(sandbox: InProcessSandbox) -> None:
+    """A surrogate pair is one character (here U+1F600): taken in a body and in a filter."""
+    status, found = call(sandbox, "POST", "/callmeback/settings", body=b'{"name": "\\ud83d\\ude00"}')
+    assert status == 201, found
+    assert found["data"]["name"] == "\U0001f600"  # type: ignore[index]
+    conditions = '[{"property": "dst", "operator": "eq", "value": "\\ud83d\\ude00"}]'
+    assert call(sandbox, "GET", "/callmeback/cdrs", {"filter": conditions})[0] == 200
