@@ -279,10 +279,14 @@ class Table:
         if isinstance(value, int) and kind == "number":
             # A number column holds doubles: an integer beyond int64 (up to MAX_NUMBER_LENGTH digits) is one too.
             return float(value)
-        if isinstance(value, int) and not -(2**63) <= value < 2**63:
-            # SQLite's integers are 64 bits; a field the spec leaves unbounded may be sent a larger one.
-            raise InvalidValue(name, f"{name} must be a whole number that fits in 64 bits")
+        self.check_integer(name, value)
         return value
+
+    def check_integer(self, name: str, value: Any) -> None:
+        """Refuse an integer SQLite cannot hold (its integers are 64 bits), but in a number column, which
+        holds it as a double: a field the spec leaves unbounded may be sent a larger one."""
+        if isinstance(value, int) and self.kinds.get(name) != "number" and not -(2**63) <= value < 2**63:
+            raise InvalidValue(name, f"{name} must be a whole number that fits in 64 bits")
 
     def compared(self, name: str) -> str:
         """What sorts and filters on this name compare: id, a field's value, or NULL for a name the items
@@ -883,9 +887,7 @@ class Store:
         resource = table.resource
         row: dict[str, Any] = {}
         for name, value in values.items():
-            if isinstance(value, int) and table.kinds.get(name) != "number" and not -(2**63) <= value < 2**63:
-                # Before any lookup with it: SQLite's integers are 64 bits, and an unbounded field may be sent more.
-                raise InvalidValue(name, f"{name} must be a whole number that fits in 64 bits")
+            table.check_integer(name, value)  # before any lookup with it
             rule = WRITE_RULES.get(name)
             if rule is not None and name not in resource.columns:
                 row.update(rule(db, resource, account_id, value))
