@@ -52,7 +52,7 @@ from ._http import (
     replay,
     send_json,
 )
-from ._limits import MAX_NUMBER_LENGTH
+from ._limits import MAX_NUMBER_LENGTH, MAX_QUERY_PARAMETERS, MAX_QUERY_STRING_LENGTH, shown
 from ._model import ModelError, Route
 from ._store import (
     HAND_WRITTEN,
@@ -75,8 +75,6 @@ logger = logging.getLogger("voipstudio_callmeback_sandbox")
 POSITIVE_ID = re.compile(r"[1-9][0-9]{0,17}")
 # A query integer as it may be written, before it is converted.
 ASCII_INTEGER = re.compile(r"-?[0-9]+")
-# What a path id may be before it is converted: ASCII digits, no more than the largest int64 has.
-ID_DIGITS = re.compile(r"[0-9]{1,19}")
 # What connexion passes the handlers besides the parameters: no path parameter may be named so.
 HANDLER_ARGUMENTS = frozenset({"user", "token_info", "body"})
 
@@ -136,14 +134,14 @@ class FieldParameterValidator(ParameterValidator):  # type: ignore[misc]
                 and not ASCII_INTEGER.fullmatch(given)
             ):
                 # Python's int() takes full-width digits, underscores, a sign and spaces: the service takes digits.
-                shown = json.dumps(given[:40], ensure_ascii=False)  # at most 40 characters of it echoed
-                raise FieldProblem([field_error(name, f"{name} must be a whole number, not {shown}", "type")])
+                echoed = shown(json.dumps(given, ensure_ascii=False))
+                raise FieldProblem([field_error(name, f"{name} must be a whole number, not {echoed}", "type")])
         if self.strict_validation:
             extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
             if extra:
                 raise FieldProblem(
                     [
-                        field_error(name, f"{name} is not a parameter of this operation", "unknown")
+                        field_error(name, f"{shown(name)} is not a parameter of this operation", "unknown")
                         for name in sorted(extra)
                     ]
                 )
@@ -166,7 +164,10 @@ class FieldBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         if not text:
             return None
         try:
-            return json.loads(text, parse_int=bounded_int, parse_float=bounded_float)
+            body = json.loads(text, parse_int=bounded_int, parse_float=bounded_float)
+            if SURROGATE_ESCAPE.search(text):
+                check_unicode(body)
+            return body
         except NumberTooLong:
             message = f"a number in the body may have at most {MAX_NUMBER_LENGTH} characters"
             raise FieldProblem([field_error(BODY, message, "json")]) from None
@@ -186,6 +187,32 @@ class FieldBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
                 found += describe(field, error)
             raise FieldProblem(found)
         return None
+
+
+# A JSON escape of a UTF-16 surrogate (`\ud800`): a pair of them is one character, a lone one is no text.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def check_unicode(body: Any) -> None:
+    """Refuse a body holding a lone surrogate, naming its field: SQLite stores UTF-8, which has none."""
+    members = body.items() if isinstance(body, Mapping) else [(BODY, body)]
+    for name, value in members:
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            message = f"{shown(str(name))} must be Unicode text, without a lone surrogate"
+            raise FieldProblem([field_error(str(name), message, "encoding")]) from None
+    if isinstance(body, Mapping):
+        for name in body:
+            check_unicode_name(str(name))
+
+
+def check_unicode_name(name: str) -> None:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        message = "a field name of the body must be Unicode text, without a lone surrogate"
+        raise FieldProblem([field_error(BODY, message, "encoding")]) from None
 
 
 def check_finite(body: Any) -> None:
@@ -415,7 +442,7 @@ def store_error_handler(_request: ConnexionRequest, exc: Exception) -> Connexion
     if isinstance(exc, FiltrationError):
         return error_response(400, "Filtration error", [field_error("filter", str(exc), "filter")])
     if isinstance(exc, SortError):
-        return error_response(400, None, [field_error("sort", f"sort cannot name {exc}", "enum")])
+        return error_response(400, None, [field_error("sort", f"sort cannot name {shown(str(exc))}", "enum")])
     if isinstance(exc, ForeignReference):
         return error_response(400, None, [field_error(exc.field, str(exc), "reference")])
     if isinstance(exc, InvalidValue):
@@ -425,7 +452,7 @@ def store_error_handler(_request: ConnexionRequest, exc: Exception) -> Connexion
 
 def undecodable_body_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """A body that is not UTF-8 cannot be JSON; a lone surrogate (`"\\ud800"`) is no Unicode text."""
-    message = "the request holds text that is not valid Unicode (UTF-8)"
+    message = "the body holds text that is not valid Unicode (UTF-8)"
     return error_response(400, None, [field_error(BODY, message, "encoding")])
 
 
@@ -450,9 +477,23 @@ class Latency:
         await self.app(scope, receive, send)
 
 
+QUERY = "query"  # the `field` of an error about the query string as a whole
+
+
+def query_refusal(query: bytes) -> str | None:
+    """Why a query string is over the limits (MAX_QUERY_STRING_LENGTH, MAX_QUERY_PARAMETERS), or None."""
+    if query.count(b"&") >= MAX_QUERY_PARAMETERS:  # empty pairs (`a=1&&b=2`) are no parameters
+        count = sum(1 for pair in query.split(b"&") if pair)
+        if count > MAX_QUERY_PARAMETERS:
+            return f"a request may have at most {MAX_QUERY_PARAMETERS} query parameters, not {count}"
+    if len(query) > MAX_QUERY_STRING_LENGTH:
+        return f"the query string may have at most {MAX_QUERY_STRING_LENGTH} characters, not {len(query)}"
+    return None
+
+
 class BodyLimit:
-    """Answer 413 to a request body over the limit, and 400 to a body with no media type,
-    before connexion reads it."""
+    """Answer 404 to a path id that names no resource, 400 to a query string over the limits, 413 to a
+    request body over the limit, and 400 to a body with no media type, before connexion reads them."""
 
     def __init__(self, app: ASGIApp, limit: int, routes: Routes) -> None:
         self.app = app
@@ -464,10 +505,14 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         route = self.routes.match(scope["path"])
-        if route is not None and route[1] is not None and not ID_DIGITS.fullmatch(route[1]):
-            # The service routes only numeric ids (and an id of more digits than an int64 names nothing):
-            # refused before any conversion, which fails on more than 4,300 digits.
+        if route is not None and route[1] is not None and not self.routes.ids.fullmatch(route[1]):
+            # The service routes only numeric ids (and an id of more digits than the spec's largest names
+            # nothing): refused before any conversion, which fails on more than 4,300 digits.
             await self._refuse(send, 404, error_body(404))
+            return
+        refused = query_refusal(scope.get("query_string", b""))
+        if refused is not None:  # before connexion parses it, and answers one error per unknown parameter
+            await self._refuse(send, 400, error_body(400, None, [field_error(QUERY, refused, "too_long")]))
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")

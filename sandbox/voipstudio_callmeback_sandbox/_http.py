@@ -13,7 +13,8 @@ from typing import Any
 from jsonschema import ValidationError  # type: ignore[import-untyped] # as connexion uses it
 from starlette.types import Message, Receive, Send
 
-from ._model import HTTP_METHODS
+from ._limits import MAX_ERRORS, MAX_MESSAGE_LENGTH, MAX_NUMBER_LENGTH, shown
+from ._model import HTTP_METHODS, operations, parameters, resolved
 
 BODY = "body"  # the `field` of an error about the request body as a whole
 # Names of what holds a credential: query parameters an access log hides, body members a journal hides.
@@ -34,12 +35,19 @@ def error_body(status: int, message: str | None = None, errors: list[dict[str, A
     """An error in VoIPstudio's shape: a message, and the individual errors when there are any."""
     body: dict[str, Any] = {"message": message or ERROR_MESSAGES.get(status, "Error")}
     if errors:
+        if len(errors) > MAX_ERRORS:  # the first ones, and how many more there were
+            left_out = len(errors) - MAX_ERRORS
+            more = {"message": f"{left_out} more error{'s' if left_out != 1 else ''} left out", "code": "truncated"}
+            errors = [*errors[:MAX_ERRORS], more]
         body["errors"] = errors
     return body
 
 
 def field_error(field: str, message: str, code: str) -> dict[str, Any]:
-    return {"field": field, "message": message, "code": code}
+    """One entry of `errors`: a field's name as a message may echo it, and a message of bounded length."""
+    if len(message) > MAX_MESSAGE_LENGTH:
+        message = message[: MAX_MESSAGE_LENGTH - 1] + "\u2026"
+    return {"field": shown(field), "message": message, "code": code}
 
 
 # --- what a refused value was, in plain words -----------------------------------------------------
@@ -90,14 +98,14 @@ def describe(field: str, error: ValidationError) -> list[dict[str, Any]]:
         known = set(schema.get("properties") or {})
         extra = [name for name in value if name not in known] if isinstance(value, dict) else []
         where = "the body" if field == BODY else field
-        return [field_error(name, f"{name} is not a field of {where}", "additionalProperties") for name in extra]
+        return [field_error(name, f"{shown(name)} is not a field of {where}", "additionalProperties") for name in extra]
     if keyword == "minProperties":
         fewest = error.validator_value
         what = "one field" if fewest == 1 else f"{fewest} fields"
         return [field_error(field, f"{'the body' if field == BODY else field} must have at least {what}", keyword)]
     if keyword == "type":
         wanted = KINDS.get(str(error.validator_value), str(error.validator_value))
-        found = "null" if value is None else _json_text(value)
+        found = "null" if value is None else shown(_json_text(value))
         return [field_error(field, f"{field} must be {wanted}, not {found}", keyword)]
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         over = keyword in ("maximum", "exclusiveMaximum")  # then the bound it passed is named, a format's too
@@ -117,14 +125,33 @@ def describe(field: str, error: ValidationError) -> list[dict[str, Any]]:
     if keyword == "format":
         wanted = FORMATS.get(str(error.validator_value), f"a {error.validator_value}")
         return [field_error(field, f"{field} must be {wanted}", keyword)]
-    return [field_error(field, f"{field} is not valid: {error.message}", keyword)]
+    return [field_error(field, f"{field} is not valid: {shown(error.message)}", keyword)]
+
+
+def id_digits(spec: Mapping[str, Any]) -> int:
+    """The most digits a path id of the spec can have: those of the largest maximum its path parameters
+    declare, or of their format's largest value (int64: 19), or MAX_NUMBER_LENGTH for an id the spec leaves
+    unbounded."""
+    most = 0
+    for _method, _path, item, operation in operations(spec):
+        for parameter in parameters(spec, item, operation):
+            if parameter.get("in") != "path":
+                continue
+            schema = resolved(spec, parameter.get("schema"))
+            high = schema.get("maximum", FORMAT_LIMITS.get(str(schema.get("format"))))
+            if not isinstance(high, int):
+                return MAX_NUMBER_LENGTH
+            most = max(most, len(str(abs(high))))
+    return most or MAX_NUMBER_LENGTH
 
 
 class Routes:
     """The paths of the spec as patterns: the methods each allows and their operationIds, to answer for
-    requests the router turned away and to name the operation of a request (the test controls)."""
+    requests the router turned away and to name the operation of a request (the test controls); and
+    what a path id may be before it is converted (`ids`): ASCII digits, no more than the spec's ids have."""
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
+        self.ids = re.compile(f"[0-9]{{1,{id_digits(spec)}}}")
         self.routes: list[tuple[re.Pattern[str], list[str], dict[str, str]]] = []
         for template, item in spec["paths"].items():
             pattern = re.sub(r"\{[^}]+\}", "(?P<id>[^/]+)", template)

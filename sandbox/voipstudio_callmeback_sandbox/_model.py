@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 from jsonschema import Draft4Validator  # type: ignore[import-untyped] # as connexion uses it
 
+from ._limits import shown
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PATH_PARAMETER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 SEGMENT = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -83,9 +85,13 @@ class Resource:
         if not self.open_sort:
             if name in self.sortable:
                 return None
-            return f"{name!r} is not a field {self.name} can be filtered on: {', '.join(self.sortable)}"
+            return f"{shown(repr(name))} is not a field {self.name} can be filtered on: {', '.join(self.sortable)}"
         error = next(iter(Draft4Validator(self.sort_schema).iter_errors(name)), None)
-        return None if error is None else f"{name!r} is not a field name {self.name} takes: {error.message}"
+        return (
+            None
+            if error is None
+            else f"{shown(repr(name))} is not a field name {self.name} takes: {shown(error.message)}"
+        )
 
     def field(self, name: str) -> Field | None:
         for found in self.fields:

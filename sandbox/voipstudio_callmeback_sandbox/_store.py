@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ._limits import MAX_FILTER_CONDITIONS, MAX_FILTER_VALUE_LENGTH, MAX_NUMBER_LENGTH
+from ._limits import MAX_FILTER_CONDITIONS, MAX_FILTER_VALUE_LENGTH, MAX_NUMBER_LENGTH, shown
 from ._model import Field, Model, ModelError, Resource, read_model
 from ._seed import SeedData, account_ddi, seed_account
 from ._spec import read_yaml, spec_path
@@ -276,7 +276,17 @@ class Table:
             return json.dumps(value)
         if isinstance(value, float) and not math.isfinite(value):
             raise InvalidValue(name, f"{name} must be a finite number")
+        if isinstance(value, int) and kind == "number":
+            # A number column holds doubles: an integer beyond int64 (up to MAX_NUMBER_LENGTH digits) is one too.
+            return float(value)
+        self.check_integer(name, value)
         return value
+
+    def check_integer(self, name: str, value: Any) -> None:
+        """Refuse an integer SQLite cannot hold (its integers are 64 bits), but in a number column, which
+        holds it as a double: a field the spec leaves unbounded may be sent a larger one."""
+        if isinstance(value, int) and self.kinds.get(name) != "number" and not -(2**63) <= value < 2**63:
+            raise InvalidValue(name, f"{name} must be a whole number that fits in 64 bits")
 
     def compared(self, name: str) -> str:
         """What sorts and filters on this name compare: id, a field's value, or NULL for a name the items
@@ -324,13 +334,14 @@ def parse_filter(raw: str | None, resource: Resource) -> list[tuple[str, str, An
     parsed: list[tuple[str, str, Any]] = []
     for condition in conditions:
         if not isinstance(condition, dict) or set(condition) != {"property", "operator", "value"}:
-            raise FiltrationError("each condition must be an object with property, operator and value")
+            raise FiltrationError("each condition of the filter must be an object with property, operator and value")
         prop, operator, value = condition["property"], condition["operator"], condition["value"]
-        refused = resource.unnameable(prop) if isinstance(prop, str) else f"{prop!r} is not a field name"
+        refused = resource.unnameable(prop) if isinstance(prop, str) else f"{shown(repr(prop))} is not a field name"
         if refused:
-            raise FiltrationError(refused)
+            raise FiltrationError(f"the filter's property: {refused}")
         if not isinstance(operator, str) or operator not in OPERATORS:
-            raise FiltrationError(f"unknown operator {operator!r}; use one of {', '.join(OPERATORS)}")
+            known = ", ".join(OPERATORS)
+            raise FiltrationError(f"unknown filter operator {shown(repr(operator))}; use one of {known}")
         if value is None:
             raise FiltrationError("a filter value is a string, a number or a boolean, not null")
         if isinstance(value, bool):
@@ -343,8 +354,13 @@ def parse_filter(raw: str | None, resource: Resource) -> list[tuple[str, str, An
             raise FiltrationError("a filter value is a string, a number or a boolean")
         if isinstance(value, str) and len(value) > MAX_FILTER_VALUE_LENGTH:
             raise FiltrationError(f"a filter value may have at most {MAX_FILTER_VALUE_LENGTH} characters")
+        if isinstance(value, str) and not value.isascii():
+            try:  # SQLite takes UTF-8: a lone surrogate (JSON's "\ud800") is no Unicode text
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FiltrationError("a filter value must be Unicode text, without a lone surrogate") from None
         if operator == "like" and not isinstance(value, str):
-            raise FiltrationError("like needs a string pattern")
+            raise FiltrationError("the filter's like needs a string pattern")
         parsed.append((prop, OPERATORS[operator], value))
     return parsed
 
@@ -871,6 +887,7 @@ class Store:
         resource = table.resource
         row: dict[str, Any] = {}
         for name, value in values.items():
+            table.check_integer(name, value)  # before any lookup with it
             rule = WRITE_RULES.get(name)
             if rule is not None and name not in resource.columns:
                 row.update(rule(db, resource, account_id, value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -10,7 +11,12 @@ from urllib.parse import unquote_to_bytes, urlencode
 
 import pytest
 from voipstudio_callmeback_sandbox import DEMO_ACCOUNT
-from voipstudio_callmeback_sandbox._limits import MAX_FILTER_CONDITIONS, MAX_FILTER_VALUE_LENGTH, MAX_NUMBER_LENGTH
+from voipstudio_callmeback_sandbox._limits import (
+    MAX_FILTER_CONDITIONS,
+    MAX_FILTER_VALUE_LENGTH,
+    MAX_NUMBER_LENGTH,
+    MAX_QUERY_STRING_LENGTH,
+)
 
 from sandbox.support import _SPEC, COLLECTIONS, FakeClock, InProcessSandbox
 
@@ -111,11 +117,16 @@ def test_filter_members_of_the_wrong_type(sandbox: InProcessSandbox, members: di
 
 
 def test_pattern_over_the_limit(sandbox: InProcessSandbox) -> None:
-    """A like pattern of 50,001 characters is refused naming the limit; one of the limit's length is served."""
-    too_long = [{"property": "dst", "operator": "like", "value": "%" * 50_001}]
+    """A like pattern over the limit is refused naming the limit; one of 50,001 characters (150,000 encoded)
+    is longer than a query string may be; one of the limit's length is served."""
+    too_long = [{"property": "dst", "operator": "like", "value": "%" * (MAX_FILTER_VALUE_LENGTH + 1)}]
     status, found = call(sandbox, "GET", "/callmeback/cdrs", {"filter": json.dumps(too_long)})
     assert status == 400
     assert str(MAX_FILTER_VALUE_LENGTH) in found["errors"][0]["message"]  # type: ignore[index]
+    huge = [{"property": "dst", "operator": "like", "value": "%" * 50_001}]
+    status, found = call(sandbox, "GET", "/callmeback/cdrs", {"filter": json.dumps(huge)})
+    assert status == 400
+    assert found["errors"][0]["field"] in ("filter", "query")  # type: ignore[index]
     longest = [{"property": "dst", "operator": "like", "value": "%" * MAX_FILTER_VALUE_LENGTH}]
     assert call(sandbox, "GET", "/callmeback/cdrs", {"filter": json.dumps(longest)})[0] == 200
 
@@ -126,7 +137,23 @@ def test_too_many_conditions(sandbox: InProcessSandbox, count: int) -> None:
     query = {"filter": json.dumps([condition()] * count), "page": 2, "sort": "clid"}
     status, found = call(sandbox, "GET", "/callmeback/cdrs", query)
     assert status == 400
-    assert str(MAX_FILTER_CONDITIONS) in found["errors"][0]["message"]  # type: ignore[index]
+    if len(urlencode(query)) > MAX_QUERY_STRING_LENGTH:  # 998 conditions are 80,000 characters
+        assert found["errors"] == [
+            {"field": "query", "message": AnyWith(str(MAX_QUERY_STRING_LENGTH)), "code": "too_long"}
+        ]
+    else:
+        assert str(MAX_FILTER_CONDITIONS) in found["errors"][0]["message"]  # type: ignore[index]
+
+
+class AnyWith(str):
+    """Equal to any text holding this one."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and str(self) in other
+
+    __hash__ = str.__hash__
 
 
 @pytest.mark.parametrize("path", COLLECTIONS)
@@ -205,3 +232,60 @@ def test_query_integers_are_ascii_digits(sandbox: InProcessSandbox, name: str, v
     status, found = call(sandbox, "GET", "/callmeback/cdrs", {name: value})
     assert status == 400, found
     assert found["errors"][0]["field"] == name  # type: ignore[index]
+
+
+def test_number_field_beyond_int64(sandbox: InProcessSandbox) -> None:
+    """A number field (a double) sent an integer beyond int64 stores the double it is; SQLite's integers are
+    64 bits (this answered 500, OverflowError)."""
+    number = next(
+        name
+        for name, schema in _SPEC["components"]["schemas"]["SettingCreate"]["properties"].items()
+        if schema.get("type") == "number"
+    )
+    status, found = call(
+        sandbox, "POST", "/callmeback/settings", body=json.dumps({"name": "x", number: 10**40}).encode()
+    )
+    assert status == 201, found
+    assert found["data"][number] == 1e40  # type: ignore[index]
+
+
+def test_unbounded_integer_field_beyond_int64() -> None:
+    """An integer field the spec leaves unbounded, sent one beyond int64, is a 400 naming it, writing nothing."""
+    spec = copy.deepcopy(_SPEC)
+    fields = spec["components"]["schemas"]["SettingCreate"]["properties"]
+    name = next(name for name, schema in fields.items() if schema.get("type") == "integer" and "$ref" not in schema)
+    for bound in ("format", "maximum", "minimum"):
+        fields[name].pop(bound, None)
+    instance = InProcessSandbox(clock=FakeClock(), spec=spec)
+    try:
+        status, found = call(
+            instance, "POST", "/callmeback/settings", body=json.dumps({"name": "x", name: 2**63}).encode()
+        )
+        assert status == 400, found
+        assert found["errors"][0]["field"] == name  # type: ignore[index]
+    finally:
+        instance.close()
+
+
+@pytest.mark.parametrize("escaped", ["\\ud800", "\\udfff", "x\\udc00\\ud800"])
+def test_lone_surrogates_are_refused_by_name(sandbox: InProcessSandbox, escaped: str) -> None:
+    """A lone surrogate (JSON's "\\ud800") is no Unicode text: in a body field, a 400 naming the field; in a
+    filter value, a Filtration error naming the filter (it named the body of a GET)."""
+    raw = b'{"name": "' + escaped.encode() + b'"}'
+    status, found = call(sandbox, "POST", "/callmeback/settings", body=raw)
+    assert status == 400, found
+    assert found["errors"][0]["field"] == "name"  # type: ignore[index]
+    conditions = '[{"property": "dst", "operator": "like", "value": "' + escaped + '"}]'
+    status, found = call(sandbox, "GET", "/callmeback/cdrs", {"filter": conditions})
+    assert status == 400, found
+    assert found["errors"][0]["field"] == "filter"  # type: ignore[index]
+    assert "filter" in found["errors"][0]["message"]  # type: ignore[index]
+
+
+def test_surrogate_pairs_are_text(sandbox: InProcessSandbox) -> None:
+    """A surrogate pair is one character (here U+1F600): taken in a body and in a filter."""
+    status, found = call(sandbox, "POST", "/callmeback/settings", body=b'{"name": "\\ud83d\\ude00"}')
+    assert status == 201, found
+    assert found["data"]["name"] == "\U0001f600"  # type: ignore[index]
+    conditions = '[{"property": "dst", "operator": "eq", "value": "\\ud83d\\ude00"}]'
+    assert call(sandbox, "GET", "/callmeback/cdrs", {"filter": conditions})[0] == 200
