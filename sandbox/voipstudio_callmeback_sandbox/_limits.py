@@ -13,3 +13,32 @@ MAX_FILTER_VALUE_LENGTH: Final = 1000
 # Characters of one JSON number in a request body or a filter. Python refuses to convert an integer of
 # more than 4,300 digits; the largest int64 has 19 digits and any double fits in 25 characters.
 MAX_NUMBER_LENGTH: Final = 100
+
+# --- over a socket (the command line and the test kit's serve(); _server.py) ----------------------
+
+# Bytes of one request head (request line and headers) the server buffers before it answers 431. The
+# review took the sandbox from 90 to 410 MiB with 8 unfinished 32 MiB headers (httptools buffers any
+# size). 64 KiB holds a filter of several long conditions in the query, a long token and every
+# header a client sends, many times over; MAX_CONNECTIONS heads at most are 6.4 MiB.
+MAX_HEADER_BYTES: Final = 64 * 1024
+# Header fields of one request; more are answered 431. Apache's LimitRequestFields default, and
+# Python's http.client's own limit: a client sends about ten.
+MAX_HEADER_COUNT: Final = 100
+# Seconds a connection may take to send a complete request head (from its opening, or from the end of
+# the previous answer); then it is answered 408 and closed (closed without an answer when nothing of a
+# request came). A partial header used to hold its connection open for ever. --header-timeout.
+HEADER_TIMEOUT: Final = 10.0
+# Seconds a request may take to send its whole body once its head has come; then it is answered 408.
+# MAX_BODY_BYTES (1 MiB) in 30 s is 35 KB/s: slower than any client still sending. --body-timeout.
+BODY_TIMEOUT: Final = 30.0
+# Connections served at once; a request on a connection beyond them is answered 503 with Retry-After
+# (the client retries it) and its connection closed. Every connection costs a file descriptor (1,024
+# per process by default on Linux) and up to MAX_HEADER_BYTES; the tests and benchmarks open at most
+# a few dozen. --max-connections.
+MAX_CONNECTIONS: Final = 256
+# Seconds a 503 of a connection beyond MAX_CONNECTIONS asks the client to wait (Retry-After).
+BUSY_RETRY_AFTER: Final = 1
+# Seconds a connection refused before its request was read (431, 408, malformed HTTP) is still read and
+# what it sends discarded, after the answer, so that the client reads the answer instead of a reset;
+# then it is closed. Nothing it sends is kept.
+REFUSED_LINGER: Final = 2.0
