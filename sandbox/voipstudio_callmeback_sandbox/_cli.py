@@ -203,14 +203,6 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def is_wildcard(host: str) -> bool:
-    """Whether an address to listen on is every address of the machine (0.0.0.0, ::): no Host names it."""
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_unspecified
-    except ValueError:
-        return False
-
-
 def banner(config: SandboxConfig, url: str, accounts: Sequence[Account], control: bool = False) -> list[str]:
     """What the sandbox prints once it listens: where, and as whom to use it. The first line names the URL."""
     address = url.removesuffix(BASE_PATH)
@@ -277,7 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         access_log=None if args.quiet else sys.stderr,
         spec=spec,
         clock=clock,
-        allowed_hosts=[*args.allow_host, *([] if is_wildcard(args.host) else [args.host])],
+        # The address it listens on, as its banner's URL names it (0.0.0.0 too: an address, which no one can
+        # rebind); the machine's other names and addresses only with --allow-host.
+        allowed_hosts=[*args.allow_host, args.host],
         demo=not on_network or args.allow_demo_on_network,
         header_timeout=args.header_timeout,
         body_timeout=args.body_timeout,

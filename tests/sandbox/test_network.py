@@ -297,6 +297,9 @@ def test_the_demo_account_on_the_network_is_served_with_a_warning(tmp_path: Path
         port = httpx.URL(sandbox.url).port
         local = f"http://127.0.0.1:{port}/v1.1/voipstudio"
         assert httpx.get(local + SETTINGS, auth=DEMO_AUTH, timeout=10).status_code == 200
+        # The banner's URL names 0.0.0.0: that Host is served (an address, which no one can rebind).
+        named = {"Host": f"{EVERY_ADDRESS}:{port}"}
+        assert httpx.get(local + SETTINGS, auth=DEMO_AUTH, headers=named, timeout=10).status_code == 200
     warning = stderr_path.read_text()
     assert "WARNING" in warning
     assert "demo account" in warning
@@ -388,3 +391,17 @@ def test_the_server_answers_say_nosniff(server: RunningServer) -> None:
     answer = httpx.get(server.url + SETTINGS, auth=DEMO_AUTH, timeout=10)
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "option",
+    [("--header-timeout", "0"), ("--body-timeout", "-1"), ("--header-timeout", "inf"), ("--max-connections", "0")],
+    ids=["header-timeout-0", "body-timeout-negative", "header-timeout-inf", "max-connections-0"],
+)
+def test_limits_that_would_serve_nothing_are_refused(option: tuple[str, str]) -> None:
+    done = subprocess.run(
+        [*sandbox_command("--db", ":memory:"), *option], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2, done
+    assert option[0] in done.stderr
+    assert done.stdout == ""
