@@ -405,3 +405,15 @@ def test_limits_that_would_serve_nothing_are_refused(option: tuple[str, str]) ->
     assert done.returncode == 2, done
     assert option[0] in done.stderr
     assert done.stdout == ""
+
+
+def test_the_server_is_pinned_to_h11(sandbox: InProcessSandbox) -> None:
+    """uvicorn's "auto" picks httptools when it is installed (it is, with uvicorn[standard]): httptools buffers
+    a head of any size. The sandbox's servers name their h11 protocol instead."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+    from voipstudio_callmeback_sandbox import server_config
+
+    config = server_config(sandbox.app, sandbox.config)
+    assert isinstance(config.http, type)
+    assert issubclass(config.http, H11Protocol)
+    assert config.h11_max_incomplete_event_size == MAX_HEADER_BYTES
