@@ -91,13 +91,11 @@ class SandboxProtocol(H11Protocol):
         super().__init__(*args, **kwargs)
         self.conn = self.framed = _Connection(h11.SERVER, MAX_HEADER_BYTES)
         self._head_timer: asyncio.TimerHandle | None = None
-        self._head_started = False
         self._refused = False
 
     # --- the request head's deadline -------------------------------------------------------------
 
     def _arm_head_timer(self) -> None:
-        self._head_started = False
         self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
 
     def _cancel_head_timer(self) -> None:
@@ -109,7 +107,7 @@ class SandboxProtocol(H11Protocol):
         self._head_timer = None
         if self.transport.is_closing():
             return
-        if self._head_started:
+        if self.conn.trailing_data[0]:  # part of a head came (h11 holds it until the head is whole)
             self._refuse(self.head_too_slow)
         else:  # an idle connection: nothing to answer
             self._unset_keepalive_if_required()
@@ -124,7 +122,6 @@ class SandboxProtocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # read and dropped until the connection closes: the client reads our answer
-        self._head_started = True
         super().data_received(data)
 
     def handle_events(self) -> None:
