@@ -41,6 +41,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._config import API_VERSIONS, LOOPBACK_HOSTS, SandboxConfig
+from ._control import IN_PROCESS
 from ._docs import DOCS_PATH, DocsPage
 from ._http import (
     BASIC_CHALLENGE,
@@ -554,7 +555,8 @@ def host_name(value: bytes) -> bytes | None:
 class Guard:
     """The outermost layer: a request whose Host header names a host not allowed is answered 400 (a page
     of another site reaching the sandbox through a name rebound to this machine would read its answers,
-    and the trailing-slash redirect is built from that header), one of more than MAX_HEADER_COUNT
+    and the trailing-slash redirect is built from that header; the test kit's in-process transport, which
+    no page can reach, is not checked), one of more than MAX_HEADER_COUNT
     header fields 431; every answer gets X-Content-Type-Options: nosniff, every answer but the
     documentation's Cache-Control: no-store, every 401 a WWW-Authenticate challenge."""
 
@@ -587,10 +589,11 @@ class Guard:
             refused = error_body(431, None, [field_error("headers", message, "too_many")])
             await send_json(send, 431, refused, self.api_headers)
             return
-        for name, value in headers:
-            if name == b"host" and value not in self.remembered and not self._allowed(value):
-                await send_json(send, 400, host_error(value), self.api_headers)
-                return
+        if IN_PROCESS not in scope.get("extensions", ()):  # no socket, no name to rebind: nothing to check
+            for name, value in headers:
+                if name == b"host" and value not in self.remembered and not self._allowed(value):
+                    await send_json(send, 400, host_error(value), self.api_headers)
+                    return
         path: str = scope["path"]
         added = self.docs_headers if path == DOCS_PATH or path.startswith(DOCS_PATH + "/") else self.api_headers
 

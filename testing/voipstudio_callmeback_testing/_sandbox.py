@@ -86,7 +86,6 @@ class Sandbox:
             clock=self.clock,
             spec=spec,
             validate_responses=validate_responses,
-            allowed_hosts=[httpx.URL(IN_PROCESS_URL).host],  # and loopback's names, for serve()
         )
         self.config = config
         self.store = config.open_store()
