@@ -12,7 +12,7 @@ ASGI application yourself::
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._config import BASE_PATH, DEMO_ACCOUNT, SandboxConfig
 from ._control import IN_PROCESS, Clock, ConnectionDropped, Control, ControlError, Fault, Request
@@ -20,6 +20,7 @@ from ._process import RunningSandbox, SandboxError, running_sandbox, sandbox_com
 from ._store import Account, Store
 
 if TYPE_CHECKING:
+    import uvicorn
     from starlette.types import ASGIApp
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "create_app",
     "running_sandbox",
     "sandbox_command",
+    "server_config",
 ]
 
 
@@ -59,3 +61,13 @@ def create_app(config: SandboxConfig, store: Store | None = None) -> ASGIApp:
         from ._app import create_app as build
 
     return build(config, store if store is not None else config.open_store())
+
+
+def server_config(app: ASGIApp, config: SandboxConfig, **options: Any) -> uvicorn.Config:
+    """uvicorn's configuration for serving the sandbox's `app` on a socket, with the limits of `config`: its
+    h11 implementation (not httptools), request heads of at most MAX_HEADER_BYTES, the header timeout,
+    the connection limit, and refusals in VoIPstudio's error shape. `options` are more of uvicorn's
+    settings (lifespan ...)."""
+    from ._server import server_config as build
+
+    return build(app, config, **options)

@@ -20,7 +20,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 from urllib.parse import unquote_plus
 
@@ -40,10 +40,14 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._config import API_VERSIONS, SandboxConfig
-from ._docs import DocsPage
+from ._config import API_VERSIONS, LOOPBACK_HOSTS, SandboxConfig
+from ._control import IN_PROCESS
+from ._docs import DOCS_PATH, DocsPage
 from ._http import (
+    BASIC_CHALLENGE,
     BODY,
+    NO_STORE,
+    NOSNIFF,
     SECRET_NAME,
     Routes,
     describe,
@@ -52,7 +56,7 @@ from ._http import (
     replay,
     send_json,
 )
-from ._limits import MAX_NUMBER_LENGTH, MAX_QUERY_PARAMETERS, MAX_QUERY_STRING_LENGTH, shown
+from ._limits import MAX_HEADER_COUNT, MAX_NUMBER_LENGTH, MAX_QUERY_PARAMETERS, MAX_QUERY_STRING_LENGTH, shown
 from ._model import ModelError, Route
 from ._store import (
     HAND_WRITTEN,
@@ -491,14 +495,21 @@ def query_refusal(query: bytes) -> str | None:
     return None
 
 
+CLOSE = (b"connection", b"close")
+
+
 class BodyLimit:
     """Answer 404 to a path id that names no resource, 400 to a query string over the limits, 413 to a
-    request body over the limit, and 400 to a body with no media type, before connexion reads them."""
+    request body over the limit, 408 to one not sent within the body timeout, and 400 to a body with no
+    media type, before connexion reads them."""
 
-    def __init__(self, app: ASGIApp, limit: int, routes: Routes) -> None:
+    def __init__(self, app: ASGIApp, limit: int, routes: Routes, timeout: float) -> None:
         self.app = app
         self.limit = limit
         self.routes = routes
+        self.timeout = timeout
+        message = f"the request body must arrive within {timeout:g} seconds"
+        self.too_slow = error_body(408, None, [field_error(BODY, message, "timeout")])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -523,22 +534,22 @@ class BodyLimit:
             # connexion fails on a body without a media type; the service documents 400.
             await self._refuse(send, 400, error_body(400, None, [MEDIA_TYPE_ERROR]))
             return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, replay([message]), send)
+        if declared == b"0" or (declared is None and b"transfer-encoding" not in headers):
+            read = await self._read(receive)  # no body is coming: nothing to wait for
+        else:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    read = await self._read(receive)
+            except TimeoutError:
+                await send_json(send, 408, self.too_slow, (CLOSE,))  # the rest of it is not waited for
                 return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limit:
-                await self._refuse(send, 413, error_body(413))
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        whole = b"".join(chunks)
+        if read is None:
+            await self._refuse(send, 413, error_body(413))
+            return
+        if isinstance(read, dict):  # the client went away: the application hears it
+            await self.app(scope, replay([read]), send)
+            return
+        whole = read
         if declared != str(len(whole)).encode() and (whole or declared is not None):
             # connexion takes a request without Content-Length (a chunked one) for one without a body:
             # the body read is what it gets, and its length is what it is told.
@@ -546,6 +557,23 @@ class BodyLimit:
             kept = [(name, value) for name, value in scope.get("headers") or [] if name != b"content-length"]
             scope = {**scope, "headers": [*kept, length]}
         await self.app(scope, replay([{"type": "http.request", "body": whole, "more_body": False}], receive), send)
+
+    async def _read(self, receive: Receive) -> bytes | Message | None:
+        """The whole body; the message that is not part of one (a disconnect); None when over the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return message
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
 
     def _takes_body(self, method: str, path: str) -> bool:
         """Whether the spec declares this method on this path, with a body (the writes do)."""
@@ -555,6 +583,90 @@ class BodyLimit:
     @staticmethod
     async def _refuse(send: Send, status: int, error: dict[str, Any]) -> None:
         await send_json(send, status, error)
+
+
+def host_name(value: bytes) -> bytes | None:
+    """The name of a Host header's value (`name[:port]`, `[v6]:port`), lower case; None when it is no host."""
+    if value.startswith(b"["):
+        end = value.find(b"]") + 1
+        name, rest = value[:end], value[end:]
+    else:
+        name, colon, port = value.partition(b":")
+        rest = colon + port
+    if not name or (rest and not (rest[:1] == b":" and rest[1:].isdigit() and len(rest) <= 6)):
+        return None
+    return name.lower()
+
+
+class Guard:
+    """The outermost layer: a request whose Host header names a host not allowed is answered 400 (a page
+    of another site reaching the sandbox through a name rebound to this machine would read its answers,
+    and the trailing-slash redirect is built from that header; the test kit's in-process transport, which
+    no page can reach, is not checked), one of more than MAX_HEADER_COUNT
+    header fields 431; every answer gets X-Content-Type-Options: nosniff, every answer but the
+    documentation's Cache-Control: no-store, every 401 a WWW-Authenticate challenge."""
+
+    # Host values seen and allowed (with their ports), kept to spare their parsing; bounded in number.
+    MAX_REMEMBERED = 1024
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
+        self.app = app
+        names = [f"[{name}]" if ":" in name and not name.startswith("[") else name for name in allowed_hosts]
+        self.allowed = frozenset(name.lower().encode() for name in (*LOOPBACK_HOSTS, *names))
+        self.remembered: set[bytes] = set(self.allowed)
+        self.api_headers = (NOSNIFF, NO_STORE)
+        self.docs_headers = (NOSNIFF,)
+        self.challenged = (NOSNIFF, NO_STORE, BASIC_CHALLENGE)
+
+    def rewrap(self, app: ASGIApp) -> Guard:
+        """This guard around another application (the same one with more layers inside: the test controls)."""
+        other = Guard.__new__(Guard)
+        other.__dict__.update(self.__dict__)
+        other.app = app
+        return other
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope["headers"]
+        if len(headers) > MAX_HEADER_COUNT:
+            message = f"a request may have at most {MAX_HEADER_COUNT} header fields, not {len(headers)}"
+            refused = error_body(431, None, [field_error("headers", message, "too_many")])
+            await send_json(send, 431, refused, self.api_headers)
+            return
+        if IN_PROCESS not in scope.get("extensions", ()):  # no socket, no name to rebind: nothing to check
+            for name, value in headers:
+                if name == b"host" and value not in self.remembered and not self._allowed(value):
+                    await send_json(send, 400, host_error(value), self.api_headers)
+                    return
+        path: str = scope["path"]
+        added = self.docs_headers if path == DOCS_PATH or path.startswith(DOCS_PATH + "/") else self.api_headers
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                given = message.get("headers") or ()
+                message = {**message, "headers": [*given, *(self.challenged if message["status"] == 401 else added)]}
+            await send(message)
+
+        sending.__wrapped__ = send  # type: ignore[attr-defined] # the server's send, for the test controls' drop
+        await self.app(scope, receive, sending)
+
+    def _allowed(self, value: bytes) -> bool:
+        if host_name(value) not in self.allowed:
+            return False
+        if len(self.remembered) < self.MAX_REMEMBERED:
+            self.remembered.add(value)
+        return True
+
+
+def host_error(value: bytes) -> dict[str, Any]:
+    shown = json.dumps(value[:100].decode("latin-1"))
+    message = (
+        f"the Host header names {shown}, which this sandbox does not serve "
+        "(loopback names only, unless it is started with --allow-host NAME)"
+    )
+    return error_body(400, None, [field_error("Host", message, "host")])
 
 
 # What a log line writes as %XX (of the byte sent): control characters (a line break would start a forged
@@ -704,7 +816,9 @@ def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
     for unreadable in (UnicodeDecodeError, UnicodeEncodeError):
         app.add_error_handler(unreadable, undecodable_body_handler)
     app.add_error_handler(Exception, server_error_handler)
-    asgi: ASGIApp = BodyLimit(DocsPage(app, spec), config.max_body_bytes, routes)
+    asgi: ASGIApp = BodyLimit(DocsPage(app, spec), config.max_body_bytes, routes, config.body_timeout)
     if config.latency:
         asgi = Latency(asgi, config.latency)
-    return AccessLog(asgi, config.access_log) if config.access_log is not None else asgi
+    if config.access_log is not None:
+        asgi = AccessLog(asgi, config.access_log)
+    return Guard(asgi, config.allowed_hosts)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ._config import BASE_PATH, DEMO_ACCOUNT, SandboxConfig
 from ._control import Clock, Control
+from ._limits import BODY_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS
 from ._model import ModelError
 from ._spec import read_yaml
 from ._store import Account
@@ -135,7 +136,61 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let --control listen on an address other than loopback (anyone who reaches it can change the data)",
     )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests whose Host header names NAME (repeatable); by default only 127.0.0.1, "
+        "localhost, [::1] and the --host address: a page elsewhere cannot reach the sandbox by rebinding a name",
+    )
+    p.add_argument(
+        "--allow-demo-on-network",
+        action="store_true",
+        help="serve the demo account, whose password is published, on an address other than loopback "
+        "(without it, --accounts is required there and the demo account is not served)",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=positive,
+        default=HEADER_TIMEOUT,
+        metavar="SECONDS",
+        help="seconds a connection may take to send a request's line and headers; then 408 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--body-timeout",
+        type=positive,
+        default=BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="seconds a request may take to send its body; then 408 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        metavar="N",
+        help="connections served at once; a request on one more is answered 503 with Retry-After "
+        "(default: %(default)s)",
+    )
     return p
+
+
+def positive(text: str) -> float:
+    """A number of seconds above zero, for argparse."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above zero, not {text}")
+    return value
+
+
+# What the command line prints on standard error when it serves the demo account beyond loopback.
+DEMO_ON_NETWORK_WARNING = (
+    "WARNING: the sandbox listens on {host}, beyond this machine, and serves the demo account, whose "
+    "password and API key are published: anyone who reaches {host} can log in, read and change its data."
+)
 
 
 def is_loopback(host: str) -> bool:
@@ -155,9 +210,12 @@ def banner(config: SandboxConfig, url: str, accounts: Sequence[Account], control
         f"VoIPstudio Call Me Back sandbox: {url} (and /v1.2/voipstudio)",
         f"  interactive documentation: {address}/docs",
         f"  database: {config.db}",
-        f"  demo login: {DEMO_ACCOUNT.email} / {DEMO_ACCOUNT.password}",
-        f"  demo API key: user id {DEMO_ACCOUNT.user_id}, key {DEMO_ACCOUNT.api_key} (HTTP Basic)",
     ]
+    if config.demo:
+        lines += [
+            f"  demo login: {DEMO_ACCOUNT.email} / {DEMO_ACCOUNT.password}",
+            f"  demo API key: user id {DEMO_ACCOUNT.user_id}, key {DEMO_ACCOUNT.api_key} (HTTP Basic)",
+        ]
     for account in accounts:
         two_factor = ", two-factor" if account.two_factor_code else ""
         lines.append(f"  account: {account.email} (user id {account.user_id}{two_factor})")
@@ -171,9 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the sandbox until Ctrl-C or SIGTERM; 0 when stopped so, 2 when it cannot start."""
     args = parser().parse_args(argv)
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401 - what the sandbox's extra installs, checked before anything is done
 
         from . import create_app
+        from ._server import server_config
     except ImportError as exc:
         print(
             f"voipstudio-callmeback-sandbox: {exc.name} is missing; "
@@ -186,6 +245,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"--control lets whoever reaches {args.host} change the data and inject faults: it listens on "
             "loopback only (127.0.0.1, ::1), unless --allow-remote-control is given too"
         )
+    on_network = not is_loopback(args.host)
+    if on_network and not args.accounts and not args.allow_demo_on_network:
+        return fail(
+            f"{args.host} is not loopback: anyone who reaches it could log in with the demo account's published "
+            "password. Give your own accounts (--accounts FILE; the demo account is then not served), "
+            "or --allow-demo-on-network to serve the demo account there anyway"
+        )
+    if args.max_connections < 1:
+        return fail(f"--max-connections must be at least 1, not {args.max_connections}")
     clock = Clock()
     try:
         accounts = load_accounts(args.accounts) if args.accounts else []
@@ -201,6 +269,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         access_log=None if args.quiet else sys.stderr,
         spec=spec,
         clock=clock,
+        # The address it listens on, as its banner's URL names it (0.0.0.0 too: an address, which no one can
+        # rebind); the machine's other names and addresses only with --allow-host.
+        allowed_hosts=[*args.allow_host, args.host],
+        demo=not on_network or args.allow_demo_on_network,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        max_connections=args.max_connections,
     )
     try:
         store = config.open_store()
@@ -234,8 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
-    server = quiet_server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = quiet_server(server_config(app, config, lifespan="on"))
     try:
+        if on_network and config.demo:
+            print(DEMO_ON_NETWORK_WARNING.format(host=args.host), file=sys.stderr, flush=True)
         print("\n".join(banner(config, f"http://{shown}:{port}{BASE_PATH}", accounts, args.control)), flush=True)
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # Ctrl-C before the server took over the signal, or a second one while stopping

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import inspect
 import json
 import math
 import re
@@ -419,7 +420,14 @@ class Control:
     # --- the requests -------------------------------------------------------------------------------
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
-        """The application with this control applied to its requests (and /_sandbox/ served when asked)."""
+        """The application with this control applied to its requests (and /_sandbox/ served when asked).
+
+        The application's outermost layer (create_app's Guard: Host allow-list, header count, security
+        headers) stays outermost, over the control API and the faults too."""
+        rewrap = getattr(app, "rewrap", None)
+        if rewrap is not None:
+            wrapped: ASGIApp = rewrap(self.wrap(app.app))  # type: ignore[attr-defined] # a Guard's inner app
+            return wrapped
 
         async def controlled(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http":
@@ -723,7 +731,8 @@ async def _drop(scope: Scope, send: Send, *, after_headers: bool) -> None:
     """Drop the connection: in process, raise for the transport; on a server, abort the socket."""
     if scope.get("extensions", {}).get(IN_PROCESS):
         raise ConnectionDropped(after_headers)
-    transport = getattr(getattr(send, "__self__", None), "transport", None)  # uvicorn's, found through its send()
+    server_send = inspect.unwrap(send)  # the server's own, under the layers that add headers (__wrapped__)
+    transport = getattr(getattr(server_send, "__self__", None), "transport", None)  # uvicorn's, through its send()
     if transport is not None:
         transport.abort()
         await asyncio.sleep(0)  # the server sees the connection lost, and sends nothing more

@@ -26,9 +26,21 @@ ERROR_MESSAGES = {
     403: "Access denied",
     404: "Resource not found",
     405: "Method not allowed",
+    408: "Request timeout",
     413: "Request body too large",
+    431: "Request header fields too large",
     500: "Internal server error",
+    503: "Service unavailable",
 }
+
+# Sent with every answer (the Guard in _app.py, and the server's own answers in _server.py): no browser
+# may take a JSON answer for a script or a page.
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+# Sent with every answer but the documentation's: each holds an account's data, a login's a session token.
+NO_STORE = (b"cache-control", b"no-store")
+# The challenge of every 401 (RFC 9110 requires one). HTTP Basic (a user id with its API key or a session
+# token) is the one standard scheme the API takes; X-Auth-Token, its other, has no scheme to name.
+BASIC_CHALLENGE = (b"www-authenticate", b'Basic realm="voipstudio-callmeback-sandbox", charset="UTF-8"')
 
 
 def error_body(status: int, message: str | None = None, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -190,10 +202,10 @@ def replay(messages: list[Message], then: Receive | None = None) -> Receive:
     return receive
 
 
-async def send_json(send: Send, status: int, data: Any) -> None:
-    """An answer of JSON (none for a 204), with its length."""
+async def send_json(send: Send, status: int, data: Any, extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    """An answer of JSON (none for a 204), with its length (and `extra` headers)."""
     body = b"" if status == 204 else json.dumps(data).encode()
-    headers = [(b"content-length", str(len(body)).encode())]
+    headers = [(b"content-length", str(len(body)).encode()), *extra]
     if status != 204:
         headers.insert(0, (b"content-type", b"application/json"))
     await send({"type": "http.response.start", "status": status, "headers": headers})

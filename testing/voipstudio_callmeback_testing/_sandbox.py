@@ -22,6 +22,7 @@ from voipstudio_callmeback_sandbox import (
     Request,
     SandboxConfig,
     create_app,
+    server_config,
 )
 
 from ._transport import AsyncSandboxTransport, SandboxTransport, ThreadLoops
@@ -154,7 +155,7 @@ class Sandbox:
         sock.bind(("127.0.0.1", port))
         sock.listen(128)
         # A request still open at the end (a fault's delay) is not waited for long: it must not outlive the test.
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+        config = server_config(self.app, self.config, lifespan="off", timeout_graceful_shutdown=1)
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="callmeback-served", daemon=True)
         thread.start()

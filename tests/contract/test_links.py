@@ -77,7 +77,7 @@ async def owned_references(client: httpx.AsyncClient, body: dict[str, Any]) -> d
 @pytest.mark.parametrize("noun", NOUNS)
 def test_links_chain_create_get_update_delete_get(noun: str) -> None:
     """Following the links from a create reaches the item, updates it, deletes it, and then finds it gone."""
-    config = SandboxConfig(db=":memory:", cdrs_per_account=10, validate_responses=True)
+    config = SandboxConfig(db=":memory:", cdrs_per_account=10, validate_responses=True, allowed_hosts=["sandbox"])
     app = create_app(config, Store(config.db, cdrs_per_account=10))
 
     async def scenario() -> list[int]:

@@ -287,3 +287,17 @@ def test_in_a_terminal_the_banner_names_the_controls_and_ctrl_c_stops_it() -> No
             process.kill()
             process.wait()
         os.close(leader)
+
+
+def test_the_controls_are_behind_the_host_check_and_the_security_headers(http: httpx.Client) -> None:
+    """The control API and a fault's answer carry nosniff and no-store; a Host not allowed reaches no control."""
+    summary = http.get("/_sandbox/")
+    assert (summary.headers["x-content-type-options"], summary.headers["cache-control"]) == ("nosniff", "no-store")
+    assert http.post("/_sandbox/faults", json={"operation": "listCdrs", "status": 401}).status_code == 201
+    faulted = http.get(f"{API}/cdrs", auth=AUTH)
+    assert faulted.status_code == 401
+    assert faulted.headers["x-content-type-options"] == "nosniff"
+    assert faulted.headers["www-authenticate"].startswith("Basic ")
+    refused = http.post("/_sandbox/reset", headers={"Host": "rebound.example"})
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "Host"

@@ -488,3 +488,19 @@ class TestWhatAReviewFound:
 
         with pytest.raises(RuntimeError, match="closed"):
             asyncio.run(call())
+
+
+def test_in_process_any_host_is_served_and_over_loopback_only_loopback_names() -> None:
+    """The in-process transport has no socket, so no name to rebind: any base URL's host is served. Served on
+    127.0.0.1, a Host that is not a loopback name is answered 400 naming the Host header."""
+    with Sandbox(cdrs=5) as sandbox:
+        auth = (str(DEMO_ACCOUNT.user_id), DEMO_ACCOUNT.api_key)
+        with httpx.Client(transport=sandbox.transport(), base_url="https://another.example/v1.1/voipstudio") as http:
+            assert http.get("/callmeback/settings", auth=auth).status_code == 200
+        with sandbox.serve() as served:
+            answer = httpx.get(
+                served.url + "/callmeback/settings", auth=auth, headers={"Host": "rebound.example"}, timeout=10
+            )
+            assert answer.status_code == 400
+            assert answer.json()["errors"][0]["field"] == "Host"
+            assert httpx.get(served.url + "/callmeback/settings", auth=auth, timeout=10).status_code == 200

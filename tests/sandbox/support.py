@@ -206,6 +206,7 @@ class InProcessSandbox:
             clock=clock,
             validate_responses=True,
             spec=spec,
+            allowed_hosts=[httpx.URL(ASGI_ORIGIN).host],
         )
         self.store = Store(self.config.db, clock=clock, cdrs_per_account=cdrs_per_account, spec=spec)
         self.app = create_app(self.config, self.store)
