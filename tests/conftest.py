@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +42,23 @@ def spec() -> dict[str, Any]:
 def page() -> list[DocumentedOperation]:
     """The operations of VoIPstudio's reference page."""
     return read_page()
+
+
+# Tests that name addresses beyond this machine take `loopback_only`: nothing may connect to them.
+LOOPBACK_ADDRESSES = ("127.0.0.1", "::1")
+
+
+@pytest.fixture
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every outgoing connection's address; one to anywhere but loopback fails the test before it is made."""
+    attempts: list[Any] = []
+    connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> None:
+        attempts.append(address)
+        if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in LOOPBACK_ADDRESSES:
+            raise AssertionError(f"a connection to {address} was attempted")
+        connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    return attempts

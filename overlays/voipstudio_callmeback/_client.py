@@ -23,7 +23,7 @@ from voipstudio_callmeback_client.models import LoginSuccess, TwoFactorChallenge
 from voipstudio_callmeback_client.operations import OPERATIONS
 
 from . import _base
-from ._auth import CredentialAuth, Credentials
+from ._auth import CredentialAuth, Credentials, check_proxy_security
 from ._base import (
     DEFAULT_MAX_RETRIES,
     ClientConfig,
@@ -215,6 +215,16 @@ class _Client:
         )
         self._session = _Session(credentials, lock)
         self._owns_http = not injected
+
+    def _check_route(self, http: httpx.Client | httpx.AsyncClient, allow_insecure_http: bool) -> None:
+        """Refuse a proxy that would carry the credentials in clear text (see check_proxy_security), before any
+        request; the http client made for this client is closed then (one passed in is the caller's)."""
+        try:
+            check_proxy_security(http, self._config.base_url, allow_insecure_http=allow_insecure_http)
+        except ValueError:
+            if self._owns_http and isinstance(http, httpx.Client):  # an unused AsyncClient holds no connection
+                http.close()
+            raise
 
     def __repr__(self) -> str:
         config, session = getattr(self, "_config", None), getattr(self, "_session", None)
@@ -442,6 +452,7 @@ class CallMeBack(_Client, SyncResources):
             lock=threading.Lock(),
         )
         self._http = http_client if http_client is not None else httpx.Client()
+        self._check_route(self._http, allow_insecure_http)
 
     @classmethod
     def from_env(cls, *, base_url: str | None = None, **kwargs: Unpack[SyncClientOptions]) -> Self:
@@ -678,6 +689,7 @@ class AsyncCallMeBack(_Client, AsyncResources):
             lock=asyncio.Lock(),
         )
         self._http = http_client if http_client is not None else httpx.AsyncClient()
+        self._check_route(self._http, allow_insecure_http)
 
     @classmethod
     def from_env(cls, *, base_url: str | None = None, **kwargs: Unpack[AsyncClientOptions]) -> Self:

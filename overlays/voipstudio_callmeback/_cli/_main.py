@@ -38,6 +38,12 @@ Credentials: the environment's first, then the session `login` stored for the ba
 def checked_url(url: str, option: str) -> str:
     """A base URL with a scheme and a host; a usage error saying how to write it otherwise."""
     parts = urlsplit(url)
+    if "@" in parts.netloc:  # user:password@: it would be printed (whoami) and stored as a key of sessions.json
+        raise click.BadParameter(  # and the URL is not quoted, since it holds them
+            "the URL must not carry credentials (user:password@): log in, or set VOIPSTUDIO_API_TOKEN, "
+            "or VOIPSTUDIO_USER_ID and VOIPSTUDIO_API_KEY",
+            param_hint=option,
+        )
     if parts.scheme not in ("http", "https") or not parts.netloc:
         guess = f"https://{url}" if "://" not in url else url
         raise click.BadParameter(f"{url!r} is not a URL with a scheme and a host, such as {guess}", param_hint=option)

@@ -11,7 +11,7 @@ import click
 import httpx
 
 from .. import APIStatusError, AsyncCallMeBack, CallMeBack, CallMeBackError
-from .._auth import Credentials
+from .._auth import Credentials, InsecureTransportError
 from .._base import credentials_from_env
 from ._output import note
 from ._sessions import SessionStore
@@ -110,9 +110,13 @@ def insecure_http_refused(base_url: str) -> Iterator[None]:
     """The client refuses to send credentials over plain http to another machine: say so in the CLI's words."""
     try:
         yield
-    except ValueError as exc:
-        if "allow_insecure_http" not in str(exc):
-            raise
+    except InsecureTransportError as exc:
+        if exc.proxy is not None:  # the proxy is named by its address alone, never its user name or password
+            raise UsageProblem(
+                f"{base_url} would go through the proxy {exc.proxy} (HTTP_PROXY or ALL_PROXY) in plain http, "
+                "so credentials would travel unencrypted to it: use https, set NO_PROXY for this host, "
+                "or --allow-http if you mean it"
+            ) from None
         raise UsageProblem(
             f"{base_url} is plain http to another machine, so credentials would travel unencrypted: "
             "use https, or --allow-http if you mean it"
