@@ -25,10 +25,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .. import CallMeBackError, Page
 from ._export import FORMATS, Export, Format, export, resource_pages
-from ._options import filter_param, period_params
+from ._options import csv_raw_param, filter_param, period_params
 from ._output import note, stderr_console
 from ._spec import Resource, param_type
-from ._target import INTERRUPTED, ApiFailure, Target, UsageProblem, api_errors
+from ._target import INTERRUPTED, ApiFailure, Problem, Target, UsageProblem, api_errors
 
 EXPORT_LIMIT = 1000  # items an export asks for per page, unless --limit
 EXPORT_CONCURRENCY = 4
@@ -143,6 +143,7 @@ def export_command(
             help="Pages fetched at once, ahead of the writing (1: one after another).",
         ),
         click.Option(["--no-progress"], is_flag=True, help="Show no progress bar (none is shown off a terminal)."),
+        csv_raw_param(),
         filter_param(resource.field_names),
     ]
 
@@ -173,6 +174,7 @@ def run_export(
     limit: int,
     concurrency: int,
     no_progress: bool,
+    csv_raw: bool = False,
 ) -> None:
     chosen = choose_format(format, out)
     where = "standard output" if out == "-" else out
@@ -218,6 +220,7 @@ def run_export(
                     progress,
                     on_page=on_page,
                     special=special,
+                    csv_safe=not csv_raw,
                 )
         finally:  # the client closes only the HTTP client it made itself
             if http is not None:
@@ -245,5 +248,5 @@ def run_export(
     except BrokenPipeError:  # the reader of standard output left (| head): done, quietly (run() exits 0)
         raise
     except OSError as exc:  # the disk is full, the file system went away
-        raise click.ClickException(f"cannot write {where}: {exc.strerror or exc}") from None
+        raise Problem(f"cannot write {where}: {exc.strerror or exc}") from None
     note(f"Exported {progress.rows:,} {resource.name}: {summary()}")

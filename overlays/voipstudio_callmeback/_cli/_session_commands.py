@@ -7,7 +7,7 @@ import sys
 import click
 
 from .. import NOT_GIVEN, AuthenticationError, CallMeBack, CallMeBackError
-from ._output import note
+from ._output import note, visible
 from ._sessions import Session
 from ._spec import resources
 from ._target import ApiFailure, Target, UsageProblem, api_errors, insecure_http_refused, pass_target
@@ -86,11 +86,11 @@ def whoami(target: Target, /) -> None:
     environment, the session login stored, the sandbox's demo account) and whether a
     request made with them is accepted.
     """
-    click.echo(f"base URL:    {target.base_url}")
+    click.echo(visible(f"base URL:    {target.base_url}"))
     # Credentials the client refuses (a newline in VOIPSTUDIO_USER_ID...) are a usage error, as in every command.
     with api_errors(target.base_url):
         source = target.source()
-    click.echo(f"credentials: {source}")
+    click.echo(visible(f"credentials: {source}"))
     listable = next((resource for resource in resources() if "list" in resource.operations), None)
     if listable is None:  # pragma: no cover - the spec has lists
         return
