@@ -318,3 +318,29 @@ def test_the_csv_writer_defuses_models_and_their_extra_members() -> None:
         header, *written = read_csv(out.getvalue())
         assert header[-1] == ("'=x" if safe else "=x")
         assert written == [expected_csv(row, [*declared_columns(Cdr), "=x"], safe=safe) for row in rows]
+
+
+def test_csv_and_json_lines_on_a_terminal_hold_no_control(
+    callmeback_sandbox: Sandbox, callmeback_server: Served, hostile_setting: int
+) -> None:
+    """Data written to a terminal (--output csv, export --out -) has what the terminal would act on as
+    JSON escapes; piped, the same commands write the values as they are (the tests above)."""
+    made = callmeback_sandbox.add("cdrs", {"src_name": HOSTILE, "dst_name": "=1+1"})
+    env = {"NO_COLOR": "1"}
+    listed = in_terminal(
+        "--sandbox", callmeback_server.url, "settings", "list", "--all", "--output", "csv", "--columns", "id,name",
+        env=env,
+    )  # fmt: skip
+    assert listed.status == 0, listed.text
+    assert raw_controls(listed.text) == [], listed.text
+    assert "\\u202eevil" in listed.text
+    for format in ("csv", "jsonl"):
+        exported = in_terminal(
+            "--sandbox", callmeback_server.url, "cdrs", "export", "--filter", f"id = {made[0]['id']}",
+            "--out", "-", "--format", format, env=env,
+        )  # fmt: skip
+        assert exported.status == 0, exported.text
+        assert raw_controls(exported.text) == [], exported.text
+        assert "\\u001b[2J" in exported.text
+        if format == "csv":
+            assert "'=1+1" in exported.text

@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .. import CallMeBackError, Page
 from ._export import FORMATS, Export, Format, export, resource_pages
 from ._options import csv_raw_param, filter_param, period_params
-from ._output import note, stderr_console
+from ._output import OnTerminal, data_stream, note, stderr_console
 from ._spec import Resource, param_type
 from ._target import INTERRUPTED, ApiFailure, Problem, Target, UsageProblem, api_errors
 
@@ -78,14 +78,18 @@ class Destination:
 
     def __init__(self, out: str) -> None:
         self.out = out
-        self.file: IO[str] | None = None
+        self.file: IO[str] | OnTerminal | None = None
         # Standard output as it is now: while the progress bar is drawn, sys.stdout is rich's proxy to the bar.
         self._stdout = sys.stdout
 
-    def open(self) -> IO[str]:
+    def open(self) -> IO[str] | OnTerminal:
         if self.file is None:
             try:
-                self.file = self._stdout if self.out == "-" else open(self.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
+                self.file = (
+                    data_stream(self._stdout)  # on a terminal: nothing for it to act on (for_terminal())
+                    if self.out == "-"
+                    else open(self.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
+                )
             except OSError as exc:  # no such folder, no permission: the --out given cannot be used
                 raise OutUnusable(self.out, exc) from None
         return self.file
@@ -100,7 +104,7 @@ class Destination:
             yield page
 
     def close(self) -> None:
-        if self.file is self._stdout:
+        if isinstance(self.file, OnTerminal) or self.file is self._stdout:
             self.file.flush()
         elif self.file is not None:
             self.file.close()

@@ -11,7 +11,9 @@ and anything else on standard error or standard output that holds a server's or 
 words (note(), the CLI's errors, `api`'s headers and text). JSON has those characters as JSON
 escapes (`\u001b`, `\u202e`): the same values for a program, nothing for a terminal to act on.
 CSV has the values as they are, but for text a spreadsheet would run as a formula (_export.py's
-csv_text(); --csv-raw writes that as it is too). Colour (bold headers) only on a terminal, never with NO_COLOR set.
+csv_text(); --csv-raw writes that as it is too). CSV and JSON Lines written to a terminal (not
+piped or redirected) have those characters as JSON escapes too (for_terminal()). Colour (bold
+headers) only on a terminal, never with NO_COLOR set.
 """
 
 from __future__ import annotations
@@ -102,6 +104,31 @@ def json_text(value: Any) -> str:
     return _IN_JSON.sub(_json_escape, text)
 
 
+def for_terminal(text: str) -> str:
+    """Data (CSV, JSON Lines) about to be written to a terminal: what a terminal would act on, but the
+    newline, written as a JSON escape (`\\u001b`), as json_text() writes it. Piped or redirected, data
+    is written as it is."""
+    return _IN_JSON.sub(_json_escape, text)
+
+
+class OnTerminal:
+    """A terminal as a file the writers write data to, through for_terminal()."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(for_terminal(text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def data_stream(stream: IO[str]) -> IO[str] | OnTerminal:
+    """Where data to `stream` is written: through OnTerminal when it is a terminal."""
+    return OnTerminal(stream) if stream.isatty() else stream
+
+
 def padded(text: str, width: int) -> str:
     """text followed by spaces up to `width` terminal cells."""
     return text + " " * (width - cell_len(text))
@@ -153,13 +180,14 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[s
 def print_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, safe: bool = True) -> None:
     """A header and rows; with `safe`, cells that would run as formulas in a spreadsheet defused
     (_export.py's csv_text(): the header too, as an item's member names come from the service)."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    out = data_stream(sys.stdout)
+    writer = csv.writer(out, lineterminator="\n")
     lines: list[list[Any]] = [list(columns), *([cell(value) for value in row] for row in rows)]
     for cells in lines:
         if safe:
             cells = safe_cells(cells)
         if has_carriage_return(cells):  # quoted, which csv.writer does not do (csv_line())
-            sys.stdout.write(csv_line(cells))
+            out.write(csv_line(cells))
         else:
             writer.writerow(cells)
 
