@@ -302,6 +302,31 @@ def test_the_export_file_defuses_formulas(
     assert raw_rows == [expected_csv(record, raw_header, safe=False) for record in hostile_cdrs]
 
 
+@pytest.mark.parametrize(
+    "record",
+    [
+        *({"src_name": f"{first}x"} for first in "=+-@\t\r"),  # nothing else the page's check looks for
+        {"src_name": 'a "quoted", cell', "dst_name": '-x, "y"'},
+        {"src_name": "Smith\r=1+1"},
+        {"src_name": "Smith, \n-1+1"},  # a quoted cell: "-" after its newline, no formula
+    ],
+    ids=[*FORMULAS, "quoted-minus", "cr-inside", "newline-inside"],
+)
+def test_a_page_of_one_row_is_defused(
+    cli: Cli, callmeback_sandbox: Sandbox, callmeback_server: Served, tmp_path: Path, record: dict[str, Any]
+) -> None:
+    """Each first character alone on its page: the export looks at a page's cells one by one only when
+    its text may hold a formula or a CR, and each of them must make it look."""
+    (made,) = callmeback_sandbox.add("cdrs", record)
+    path = tmp_path / "one.csv"
+    found = cli.invoke(
+        "--sandbox", callmeback_server.url, "cdrs", "export", "--filter", f"id = {made['id']}", "--out", str(path)
+    )
+    assert found.exit_code == 0, found.stderr
+    header, *rows = read_csv(file_text(path))
+    assert rows == [expected_csv(made, header, safe=True)]
+
+
 def test_the_csv_writer_defuses_models_and_their_extra_members() -> None:
     """The writer's other path (models, for a page with members the spec does not declare): the
     values, the extra members and their names, which come from the service, are defused too."""

@@ -2,8 +2,8 @@
 
 The pages come from an AsyncPaginator (`row_pages`), which reads a few pages ahead
 (`prefetch`) and yields them in order, so at most that many pages are held at once
-whatever the size of the collection. Each CSV row is written with one `write()` call
-(and each page of JSON Lines rows read as below), and cancellation (Ctrl-C in
+whatever the size of the collection. Each CSV row of a model is written with one `write()`
+call, each page of rows read as below with one (CSV and JSON Lines), and cancellation (Ctrl-C in
 `asyncio.run`) can only land between pages, so an interrupted or failed export leaves
 a file that ends with the last complete row; `Export.rows` says how many it holds.
 
@@ -93,6 +93,23 @@ FORMULA_STARTS = frozenset("=+-@\t\r")
 # runs nothing: it is written as it is (a phone number with spaces, +44 20 7946 0000, is not one).
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 DEFUSING_PREFIX = "'"
+
+
+def may_hold_a_formula(text: str) -> bool:
+    """Whether csv.writer's text of rows may hold a cell that starts with FORMULA_STARTS (a CR: looked
+    for apart): false for most pages, found by searches that run in C over the text (one character
+    each, but for "-", which dates hold: at the start of a line or of a cell, quoted or not). A comma or
+    a newline in a quoted cell can only make it true."""
+    return (
+        "=" in text
+        or "+" in text
+        or "@" in text
+        or "\t" in text
+        or ",-" in text
+        or "\n-" in text
+        or '"-' in text
+        or text.startswith("-")
+    )
 
 
 def csv_text(text: str) -> str:
@@ -342,29 +359,40 @@ class CsvWriter:
         if self._fields is None and not self._started:
             self._start(None)
         blank = [""] * len(self._extra)
-        writerow, write, written = self._csv.writerow, self._out.write, 0
-        textual = self._textual_fields(type(rows[0])) if rows else ()
-        starts = FORMULA_STARTS if self._safe else frozenset()
-        try:
-            for row in rows:
-                cells = list(_astuple(row))
-                for index in special:
-                    cells[index] = cell(cells[index])
-                carriage_return = False
-                for index in textual:  # a str, or None or a number (not touched)
-                    value = cells[index]
-                    if type(value) is str:
-                        if value[:1] in starts:
-                            cells[index] = csv_text(value)
-                        if "\r" in value:
-                            carriage_return = True
-                if carriage_return:
-                    write(csv_line(cells + blank if blank else cells))
-                else:
-                    writerow(cells + blank if blank else cells)
-                written += 1
-        finally:
-            progress.rows += written
+        buffer = io.StringIO()
+        writerow = csv.writer(buffer, lineterminator="\n").writerow
+        for row in rows:
+            cells = list(_astuple(row))
+            for index in special:
+                cells[index] = cell(cells[index])
+            writerow(cells + blank if blank else cells)
+        text = buffer.getvalue()
+        # The page as csv.writer wrote it, unless a cell may start a formula or holds a CR (rare).
+        if "\r" in text or (self._safe and may_hold_a_formula(text)):
+            text = self._page_cell_by_cell(rows, special, blank)
+        self._out.write(text)
+        progress.rows += len(rows)
+
+    def _page_cell_by_cell(self, rows: list[Any], special: tuple[int, ...], blank: list[str]) -> str:
+        """The text of a page of rows whose cells are each looked at: defused (csv_text()), and its
+        rows that hold a CR quoted (csv_line())."""
+        buffer = io.StringIO()
+        writerow = csv.writer(buffer, lineterminator="\n").writerow
+        textual = self._textual_fields(type(rows[0]))
+        for row in rows:
+            cells = list(_astuple(row))
+            for index in special:
+                cells[index] = cell(cells[index])
+            for index in textual:  # a str, or None or a number (not touched)
+                value = cells[index]
+                if self._safe and type(value) is str and value[:1] in FORMULA_STARTS:
+                    cells[index] = csv_text(value)
+            cells = cells + blank if blank else cells
+            if has_carriage_return(cells):
+                buffer.write(csv_line(cells))
+            else:
+                writerow(cells)
+        return buffer.getvalue()
 
     def _textual_fields(self, row: type[Any]) -> tuple[int, ...]:
         """The indices of a row struct's fields whose cells can be text: those of a str type, and those
