@@ -221,27 +221,55 @@ def test_login_with_otp_option(cli: Cli, cli_sandbox: RunningServer) -> None:
     assert {row["user_id"] for row in cdrs.json()["data"]} == {TWO_FACTOR_ACCOUNT.user_id}
 
 
-def test_login_with_prompted_code(cli: Cli, cli_sandbox: RunningServer) -> None:
+def test_login_with_otp_stdin(cli: Cli, cli_sandbox: RunningServer) -> None:
+    """--otp-stdin reads the code from standard input (the line after the password with --password-stdin;
+    stripped), in this process and as the console script; nothing is asked."""
     cli.secrets.add(TWO_FACTOR_ACCOUNT.password)
-    found = cli.invoke(
-        "--sandbox", cli_sandbox.url, "login",
+    args = ("--sandbox", cli_sandbox.url, "login", "--email", TWO_FACTOR_ACCOUNT.email, "--password-stdin")
+    for run in (cli.invoke, cli.run):
+        lines = f"{TWO_FACTOR_ACCOUNT.password}\n  {TWO_FACTOR_ACCOUNT.two_factor_code} \n"
+        found = run(*args, "--otp-stdin", input=lines)
+        assert found.exit_code == 0, found.stderr
+        assert "Two-factor code" not in found.stdout + found.stderr
+        assert only_session(cli, cli_sandbox.url)["email"] == TWO_FACTOR_ACCOUNT.email
+        assert cli.invoke("--sandbox", cli_sandbox.url, "logout").exit_code == 0
+    prompted = cli.invoke(
+        "--sandbox", cli_sandbox.url, "login", "--otp-stdin",
         input=f"{TWO_FACTOR_ACCOUNT.email}\n{TWO_FACTOR_ACCOUNT.password}\n{TWO_FACTOR_ACCOUNT.two_factor_code}\n",
     )  # fmt: skip
-    assert found.exit_code == 0, found.stderr
-    assert "Two-factor code: " in found.stdout
-    assert only_session(cli, cli_sandbox.url)["email"] == TWO_FACTOR_ACCOUNT.email
+    assert prompted.exit_code == 0, prompted.stderr
+    assert "Two-factor code" not in prompted.stdout + prompted.stderr
     listed = cli.invoke("--sandbox", cli_sandbox.url, "settings", "list", "--json")
     assert listed_ids(listed) == setting_ids(cli_sandbox, TWO_FACTOR_ACCOUNT)
 
 
-def test_login_with_the_code_on_the_line_after_the_password(cli: Cli, cli_sandbox: RunningServer) -> None:
+def test_login_without_a_code_off_a_terminal_names_otp_stdin(cli: Cli, cli_sandbox: RunningServer) -> None:
+    """Standard input is no terminal and no code was given: a usage error naming --otp-stdin, not a
+    code read from the pipe unasked, nor a prompt nobody sees; no session stored."""
     cli.secrets.add(TWO_FACTOR_ACCOUNT.password)
-    found = cli.run(
-        "--sandbox", cli_sandbox.url, "login", "--email", TWO_FACTOR_ACCOUNT.email, "--password-stdin",
-        input=f"{TWO_FACTOR_ACCOUNT.password}\n{TWO_FACTOR_ACCOUNT.two_factor_code}\n",
-    )  # fmt: skip
-    assert found.exit_code == 0, found.stderr
-    assert only_session(cli, cli_sandbox.url)["email"] == TWO_FACTOR_ACCOUNT.email
+    args = ("--sandbox", cli_sandbox.url, "login", "--email", TWO_FACTOR_ACCOUNT.email, "--password-stdin")
+    for run in (cli.invoke, cli.run):
+        found = run(*args, input=f"{TWO_FACTOR_ACCOUNT.password}\n{TWO_FACTOR_ACCOUNT.two_factor_code}\n")
+        assert found.exit_code == 2, found.stderr
+        assert "--otp-stdin" in found.stderr
+        assert "two-factor code" in found.stderr
+        assert cli.sessions() == {}
+    empty = cli.run(*args, "--otp-stdin", input=f"{TWO_FACTOR_ACCOUNT.password}\n")
+    assert empty.exit_code == 2
+    assert "--otp-stdin read no two-factor code" in empty.stderr
+    both = cli.run(*args, "--otp-stdin", "--otp", "123456", input=f"{TWO_FACTOR_ACCOUNT.password}\n")
+    assert both.exit_code == 2
+    assert "not both" in both.stderr
+    assert cli.sessions() == {}
+
+
+def test_login_otp_option_says_it_is_visible(cli: Cli) -> None:
+    """--otp still works (test_login_with_otp_option), and its help says who can see it."""
+    found = cli.invoke("login", "--help")
+    assert found.exit_code == 0
+    text = " ".join(found.stdout.split())
+    assert "--otp-stdin" in text
+    assert "visible to other users of this machine" in text
 
 
 def test_login_with_a_wrong_code(cli: Cli, cli_sandbox: RunningServer) -> None:
@@ -254,12 +282,12 @@ def test_login_with_a_wrong_code(cli: Cli, cli_sandbox: RunningServer) -> None:
     assert found.exit_code == 1
     assert "401" in found.stderr
     assert cli.sessions() == {}
-    prompted = cli.invoke(
-        "--sandbox", cli_sandbox.url, "login", "--email", TWO_FACTOR_ACCOUNT.email,
+    from_stdin = cli.invoke(
+        "--sandbox", cli_sandbox.url, "login", "--email", TWO_FACTOR_ACCOUNT.email, "--password-stdin", "--otp-stdin",
         input=f"{TWO_FACTOR_ACCOUNT.password}\n{wrong}\n",
     )  # fmt: skip
-    assert prompted.exit_code == 1
-    assert "401" in prompted.stderr
+    assert from_stdin.exit_code == 1
+    assert "401" in from_stdin.stderr
     assert cli.sessions() == {}
 
 

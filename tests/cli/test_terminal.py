@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.support import RunningServer
+from sandbox.support import TWO_FACTOR_ACCOUNT, RunningServer
 
 from .conftest import COMMAND, SANDBOX_CDRS, Cli, client, fields, table
 
@@ -54,7 +54,8 @@ def in_terminal(
     timeout: float = 60,
 ) -> Screen:
     """Run the console script with a pseudo-terminal of `width` columns as its standard input, output and
-    error (or its output to the file `stdout`); each answer is typed after the next prompt ending in ': '."""
+    error (or its output to the file `stdout`); each answer is typed after the next prompt ending in ': '
+    (output after the previous answer)."""
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, width, 0, 0))
     out = stdout.open("w") if stdout is not None else None
@@ -70,6 +71,7 @@ def in_terminal(
     os.close(follower)
     received = b""
     pending = list(answers)
+    answered = 0
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -82,8 +84,11 @@ def in_terminal(
                 if not chunk:
                     break
                 received += chunk
-                if pending and received.rstrip().endswith((b":", b"]:")):
+                # The next prompt: output since the last answer (not the newline after a hidden answer,
+                # which leaves the previous prompt at the end) that ends in ':'.
+                if pending and received[answered:].rstrip().endswith((b":", b"]:")):
                     os.write(leader, (pending.pop(0) + "\n").encode())
+                    answered = len(received)
             elif process.poll() is not None:
                 break
             assert time.monotonic() < deadline, f"no end in {timeout} s: {received!r}"
@@ -294,6 +299,28 @@ def test_login_prompts_for_the_password_without_echo(cli_sandbox: RunningServer,
     assert "Password:" in screen.plain
     assert screen.plain.count("demo@example.com") >= 1
     assert "\ndemo\n" not in screen.plain  # typed, not shown
+
+
+def test_login_asks_for_the_two_factor_code_without_echo(cli_sandbox: RunningServer, tmp_path: Path) -> None:
+    """In a terminal, the two-factor account's login asks for its code after the password, hidden as the
+    password is (the terminal shows neither), and the session works."""
+    screen = in_terminal(
+        "--sandbox", cli_sandbox.url, "login", "--email", TWO_FACTOR_ACCOUNT.email,
+        answers=(TWO_FACTOR_ACCOUNT.password, str(TWO_FACTOR_ACCOUNT.two_factor_code)),
+        env={"XDG_CONFIG_HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert screen.status == 0, screen.plain
+    assert "Password:" in screen.plain
+    assert "Two-factor code:" in screen.plain
+    assert str(TWO_FACTOR_ACCOUNT.two_factor_code) not in screen.text  # typed, not echoed
+    assert TWO_FACTOR_ACCOUNT.password not in screen.text
+    assert f"as {TWO_FACTOR_ACCOUNT.email}" in screen.plain
+    listed = in_terminal(
+        "--sandbox", cli_sandbox.url, "whoami", env={"XDG_CONFIG_HOME": str(tmp_path), "NO_COLOR": "1"}
+    )
+    assert listed.status == 0, listed.plain
+    assert f"the session of {TWO_FACTOR_ACCOUNT.email}" in listed.plain
+    assert "accepted:    yes" in listed.plain
 
 
 # --- errors that name the fix -------------------------------------------------------------------------

@@ -7,7 +7,8 @@
 The request goes through the library's `cmb.get()` ... (credentials, retries, session errors);
 fields are query parameters of GET and DELETE and the members of a JSON body otherwise. The
 answer's JSON is printed indented on standard output (its text, when it is not JSON); with an
-error status too, and the error's message on standard error (exit status 1).
+error status too, and the error's message on standard error (exit status 1). Control characters
+and bidi overrides in the answer are printed escaped (_output.py): in JSON as JSON escapes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import click
 import httpx
 
 from .. import APIStatusError
+from ._output import json_text, visible, visible_lines
 from ._target import ApiFailure, Target, UsageProblem, api_errors, pass_target
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -82,19 +84,21 @@ def _body(input_file: str | None) -> Any:
 
 
 def _show(response: httpx.Response, include: bool) -> None:
+    """The answer on standard output: what a terminal would act on escaped (the server chose every
+    byte): in JSON as JSON escapes (the same value), elsewhere as visible() writes it."""
     if include:
-        click.echo(f"HTTP/1.1 {response.status_code} {response.reason_phrase}")
+        click.echo(visible(f"HTTP/1.1 {response.status_code} {response.reason_phrase}"))
         for name, value in response.headers.multi_items():
-            click.echo(f"{name}: {value}")
+            click.echo(visible(f"{name}: {value}"))
         click.echo()
     if not response.content:
         return
     try:
         value = json.loads(response.content)
     except ValueError:
-        click.echo(response.text)
+        click.echo(visible_lines(response.text))
         return
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+    click.echo(json_text(value))
 
 
 @click.command("api")

@@ -103,6 +103,7 @@ def list_command(resource: Resource, operation: Operation) -> click.Command:
         every_page: bool,
         output: str,
         as_json: bool,
+        csv_raw: bool,
         columns: str | None,
         filters: tuple[str, ...] = (),
         since: datetime | date | None = None,
@@ -125,14 +126,15 @@ def list_command(resource: Resource, operation: Operation) -> click.Command:
             listing = getattr(client, resource.name).list(**arguments)
             if every_page:
                 items = [item.to_dict() for item in listing]
-                print_rows(chosen, shown, items, {"total": len(items)})
+                print_rows(chosen, shown, items, {"total": len(items)}, csv_safe=not csv_raw)
                 if chosen == "table":
                     note(f"{resource.name}: all {len(items):,}")
                 return
             page = listing.page(page_number)
         limit = int(arguments.get(method_keyword(limit_parameter), LIST_LIMIT)) if limit_parameter else len(page.items)
         items = [item.to_dict() for item in page.items]
-        print_rows(chosen, shown, items, {"total": page.total, "page": page.number, "limit": limit})
+        envelope = {"total": page.total, "page": page.number, "limit": limit}
+        print_rows(chosen, shown, items, envelope, csv_safe=not csv_raw)
         if chosen == "table":
             note(page_footer(resource.name, page.number, max(limit, 1), len(items), page.total))
 
@@ -142,10 +144,11 @@ def list_command(resource: Resource, operation: Operation) -> click.Command:
 def get_command(resource: Resource, operation: Operation) -> click.Command:
     arguments = path_arguments(operation)
 
-    def run(output: str, as_json: bool, **path: Any) -> None:
+    def run(output: str, as_json: bool, csv_raw: bool, **path: Any) -> None:
         where = target()
         with api_errors(where.base_url), where.client() as client:
-            print_item(getattr(client, resource.name).get(*_in_order(arguments, path)), chosen_output(output, as_json))
+            found = getattr(client, resource.name).get(*_in_order(arguments, path))
+            print_item(found, chosen_output(output, as_json), csv_safe=not csv_raw)
 
     params: list[click.Parameter] = [*(argument for _, argument in arguments), *output_params(columns=False)]
     return click.Command("get", callback=run, params=params, help=describe(operation))
@@ -154,11 +157,11 @@ def get_command(resource: Resource, operation: Operation) -> click.Command:
 def create_command(resource: Resource, operation: Operation) -> click.Command:
     options = field_options(operation, required_ones=True)
 
-    def run(output: str, as_json: bool, **values: Any) -> None:
+    def run(output: str, as_json: bool, csv_raw: bool, **values: Any) -> None:
         where = target()
         with api_errors(where.base_url), where.client() as client:
             created = getattr(client, resource.name).create(**given(options, values))
-        print_item(created, chosen_output(output, as_json))
+        print_item(created, chosen_output(output, as_json), csv_safe=not csv_raw)
 
     params: list[click.Parameter] = [*(option.option for option in options), *output_params(columns=False)]
     return click.Command("create", callback=run, params=params, help=describe(operation))
@@ -169,7 +172,7 @@ def update_command(resource: Resource, operation: Operation) -> click.Command:
     options = field_options(operation, required_ones=False)
     fewest = operation.body.schema.get("minProperties", 0) if operation.body else 0
 
-    def run(output: str, as_json: bool, **values: Any) -> None:
+    def run(output: str, as_json: bool, csv_raw: bool, **values: Any) -> None:
         path = {argument.name: values.pop(argument.name) for _, argument in arguments if argument.name}
         changes = given(options, values)
         if len(changes) < fewest:
@@ -178,7 +181,7 @@ def update_command(resource: Resource, operation: Operation) -> click.Command:
         where = target()
         with api_errors(where.base_url), where.client() as client:
             updated = getattr(client, resource.name).update(*_in_order(arguments, path), **changes)
-        print_item(updated, chosen_output(output, as_json))
+        print_item(updated, chosen_output(output, as_json), csv_safe=not csv_raw)
 
     params = [*(argument for _, argument in arguments), *(option.option for option in options)]
     return click.Command(

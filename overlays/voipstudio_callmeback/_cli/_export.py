@@ -2,8 +2,8 @@
 
 The pages come from an AsyncPaginator (`row_pages`), which reads a few pages ahead
 (`prefetch`) and yields them in order, so at most that many pages are held at once
-whatever the size of the collection. Each CSV row is written with one `write()` call
-(and each page of JSON Lines rows read as below), and cancellation (Ctrl-C in
+whatever the size of the collection. Each CSV row of a model is written with one `write()`
+call, each page of rows read as below with one (CSV and JSON Lines), and cancellation (Ctrl-C in
 `asyncio.run`) can only land between pages, so an interrupted or failed export leaves
 a file that ends with the last complete row; `Export.rows` says how many it holds.
 
@@ -12,12 +12,21 @@ decoded by msgspec straight into row structs (`Rows`, made from the generated de
 structs), whose values are the cells. A page with anything else (a member the spec does
 not declare, a value of another type) is parsed into models as the client does, and
 written from them; both ways write the same text for the same item.
+
+A CSV cell of text that a spreadsheet would run as a formula (it starts with = + - @, a tab or a
+carriage return: OWASP's list) is written with a single quote before it (csv_text()), unless it is a
+plain number (-3.5, +442079460000): callers' names and numbers come from outside the account, and
+`=HYPERLINK(...)` in a name is a link in the spreadsheet of whoever opens the file. Numbers, which
+the service sends as numbers, are written as they are; `safe=False` (--csv-raw) writes every text
+as it is too.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import operator
+import re
 import types
 import typing
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
@@ -75,6 +84,65 @@ _encode_json = msgspec.json.Encoder().encode
 
 def _compact_json(value: Any) -> str:
     return _encode_json(value).decode()
+
+
+# The first characters of a cell that a spreadsheet (Excel, LibreOffice, Google Sheets) reads as the
+# start of a formula, or drops before one (a tab, a carriage return): OWASP's "CSV Injection" list.
+FORMULA_STARTS = frozenset("=+-@\t\r")
+# ... but a plain number that starts with a sign (-3.5, +442079460000, -1e5) is a number to them, which
+# runs nothing: it is written as it is (a phone number with spaces, +44 20 7946 0000, is not one).
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+DEFUSING_PREFIX = "'"
+
+
+def may_hold_a_formula(text: str) -> bool:
+    """Whether csv.writer's text of rows may hold a cell that starts with FORMULA_STARTS (a CR: looked
+    for apart): false for most pages, found by searches that run in C over the text (one character
+    each, but for "-", which dates hold: at the start of a line or of a cell, quoted or not). A comma or
+    a newline in a quoted cell can only make it true."""
+    return (
+        "=" in text
+        or "+" in text
+        or "@" in text
+        or "\t" in text
+        or ",-" in text
+        or "\n-" in text
+        or '"-' in text
+        or text.startswith("-")
+    )
+
+
+def csv_text(text: str) -> str:
+    """Text as a CSV cell no spreadsheet runs: a single quote before a formula (FORMULA_STARTS), but
+    plain numbers as they are."""
+    if text[:1] in FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(text):
+        return DEFUSING_PREFIX + text
+    return text
+
+
+def safe_cells(cells: list[Any]) -> list[Any]:
+    """A row's cells with csv_text() applied to its text."""
+    return [csv_text(value) if type(value) is str and value[:1] in FORMULA_STARTS else value for value in cells]
+
+
+def has_carriage_return(cells: list[Any]) -> bool:
+    return any(type(value) is str and "\r" in value for value in cells)
+
+
+def csv_line(cells: list[Any]) -> str:
+    """One CSV row, ended with a newline, whose cells that hold a carriage return are quoted too: Python
+    3.11's csv.writer quotes a cell for the characters of its line terminator only, and a bare CR in a
+    cell would end the row for a reader (its next cell starting at a new row, as a formula may)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()[:-2] + "\n"
+
+
+def _may_be_text(kind: Any) -> bool:
+    """Whether a value of this msgspec type can be a str (a cell csv_text() may change)."""
+    if kind is str:
+        return True
+    return any(_may_be_text(argument) for argument in typing.get_args(kind))
 
 
 def cell(value: Any) -> str | int | float:
@@ -242,15 +310,20 @@ def read_page(sent: Sent, operation: Operation, item: type[Any], rows: Rows, num
 
 class CsvWriter:
     """CSV with a header row. Columns: the fields the spec declares, then any other members of
-    the first row. Members that only later rows carry have no column (JSON Lines keeps them)."""
+    the first row. Members that only later rows carry have no column (JSON Lines keeps them).
+    With `safe` (the default), text that would run as a formula in a spreadsheet is defused
+    (csv_text()), in the header too (a member's name comes from the service)."""
 
-    def __init__(self, out: IO[str], declared: list[str]) -> None:
+    def __init__(self, out: IO[str], declared: list[str], *, safe: bool = True) -> None:
         self._out = out
         self._csv = csv.writer(out, lineterminator="\n")
         self._declared = declared
         self._fields: _Fields | None = None
         self._extra: list[str] = []
         self._started = False
+        self._safe = safe
+        # Per row struct type (Rows): the indices of its fields that can hold text.
+        self._textual: dict[type[Any], tuple[int, ...]] = {}
 
     def _start(self, first: Model | None) -> None:
         """Write the header: the declared columns, then the first row's other members."""
@@ -258,7 +331,14 @@ class CsvWriter:
         if first is not None:
             known = set(self._declared)
             self._extra = [name for name in first.additional_properties if name not in known]
-        self._csv.writerow([*self._declared, *self._extra])
+        header = [*self._declared, *self._extra]
+        self._row(safe_cells(header) if self._safe else header)
+
+    def _row(self, cells: list[Any]) -> None:
+        if has_carriage_return(cells):
+            self._out.write(csv_line(cells))
+        else:
+            self._csv.writerow(cells)
 
     def write(self, item: Model) -> None:
         fields = self._fields
@@ -270,7 +350,7 @@ class CsvWriter:
         if self._extra:
             extra = item.additional_properties
             cells += [cell(extra.get(name)) for name in self._extra]
-        self._csv.writerow(cells)
+        self._row(safe_cells(cells) if self._safe else cells)
 
     def write_rows(self, rows: list[Any], special: tuple[int, ...], progress: Export) -> None:
         """Rows of a page Rows read: their values are the cells, but for the fields `special` names
@@ -279,16 +359,51 @@ class CsvWriter:
         if self._fields is None and not self._started:
             self._start(None)
         blank = [""] * len(self._extra)
-        writerow, written = self._csv.writerow, 0
-        try:
-            for row in rows:
-                cells = list(_astuple(row))
-                for index in special:
-                    cells[index] = cell(cells[index])
-                writerow(cells + blank if blank else cells)
-                written += 1
-        finally:
-            progress.rows += written
+        buffer = io.StringIO()
+        writerow = csv.writer(buffer, lineterminator="\n").writerow
+        for row in rows:
+            cells = list(_astuple(row))
+            for index in special:
+                cells[index] = cell(cells[index])
+            writerow(cells + blank if blank else cells)
+        text = buffer.getvalue()
+        # The page as csv.writer wrote it, unless a cell may start a formula or holds a CR (rare).
+        if "\r" in text or (self._safe and may_hold_a_formula(text)):
+            text = self._page_cell_by_cell(rows, special, blank)
+        self._out.write(text)
+        progress.rows += len(rows)
+
+    def _page_cell_by_cell(self, rows: list[Any], special: tuple[int, ...], blank: list[str]) -> str:
+        """The text of a page of rows whose cells are each looked at: defused (csv_text()), and its
+        rows that hold a CR quoted (csv_line())."""
+        buffer = io.StringIO()
+        writerow = csv.writer(buffer, lineterminator="\n").writerow
+        textual = self._textual_fields(type(rows[0]))
+        for row in rows:
+            cells = list(_astuple(row))
+            for index in special:
+                cells[index] = cell(cells[index])
+            for index in textual:  # a str, or None or a number (not touched)
+                value = cells[index]
+                if self._safe and type(value) is str and value[:1] in FORMULA_STARTS:
+                    cells[index] = csv_text(value)
+            cells = cells + blank if blank else cells
+            if has_carriage_return(cells):
+                buffer.write(csv_line(cells))
+            else:
+                writerow(cells)
+        return buffer.getvalue()
+
+    def _textual_fields(self, row: type[Any]) -> tuple[int, ...]:
+        """The indices of a row struct's fields whose cells can be text: those of a str type, and those
+        cell() writes (a value of any type, an enum's text)."""
+        found = self._textual.get(row)
+        if found is None:
+            kinds = [field.type for field in msgspec.structs.fields(row)]
+            found = self._textual[row] = tuple(
+                index for index, kind in enumerate(kinds) if _may_be_text(kind) or not _csv_ready(kind)
+            )
+        return found
 
     def finish(self) -> None:
         if not self._started:  # no row at all: the header alone
@@ -342,12 +457,14 @@ async def export(
     *,
     on_page: Callable[[Export], None] | None = None,
     special: tuple[int, ...] = (),
+    csv_safe: bool = True,
 ) -> Export:
     """Write every item of `pages` (models, or rows as `Rows` reads them, whose `special` fields
     are written by cell()) to `out`; `progress` is kept up to date so that it is right even when
-    this is cancelled or a page fails."""
+    this is cancelled or a page fails. `csv_safe`: defuse CSV cells that would run as formulas
+    (CsvWriter); JSON Lines has the values as they are."""
     writer: CsvWriter | JsonLinesWriter = (
-        CsvWriter(out, declared) if format == "csv" else JsonLinesWriter(out, declared)
+        CsvWriter(out, declared, safe=csv_safe) if format == "csv" else JsonLinesWriter(out, declared)
     )
     async for page in pages:
         progress.total = page.total

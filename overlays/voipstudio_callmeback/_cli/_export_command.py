@@ -25,10 +25,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .. import CallMeBackError, Page
 from ._export import FORMATS, Export, Format, export, resource_pages
-from ._options import filter_param, period_params
-from ._output import note, stderr_console
+from ._options import csv_raw_param, filter_param, period_params
+from ._output import OnTerminal, data_stream, note, stderr_console
 from ._spec import Resource, param_type
-from ._target import INTERRUPTED, ApiFailure, Target, UsageProblem, api_errors
+from ._target import INTERRUPTED, ApiFailure, Problem, Target, UsageProblem, api_errors
 
 EXPORT_LIMIT = 1000  # items an export asks for per page, unless --limit
 EXPORT_CONCURRENCY = 4
@@ -78,14 +78,18 @@ class Destination:
 
     def __init__(self, out: str) -> None:
         self.out = out
-        self.file: IO[str] | None = None
+        self.file: IO[str] | OnTerminal | None = None
         # Standard output as it is now: while the progress bar is drawn, sys.stdout is rich's proxy to the bar.
         self._stdout = sys.stdout
 
-    def open(self) -> IO[str]:
+    def open(self) -> IO[str] | OnTerminal:
         if self.file is None:
             try:
-                self.file = self._stdout if self.out == "-" else open(self.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
+                self.file = (
+                    data_stream(self._stdout)  # on a terminal: nothing for it to act on (for_terminal())
+                    if self.out == "-"
+                    else open(self.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
+                )
             except OSError as exc:  # no such folder, no permission: the --out given cannot be used
                 raise OutUnusable(self.out, exc) from None
         return self.file
@@ -100,7 +104,7 @@ class Destination:
             yield page
 
     def close(self) -> None:
-        if self.file is self._stdout:
+        if isinstance(self.file, OnTerminal) or self.file is self._stdout:
             self.file.flush()
         elif self.file is not None:
             self.file.close()
@@ -143,6 +147,7 @@ def export_command(
             help="Pages fetched at once, ahead of the writing (1: one after another).",
         ),
         click.Option(["--no-progress"], is_flag=True, help="Show no progress bar (none is shown off a terminal)."),
+        csv_raw_param(),
         filter_param(resource.field_names),
     ]
 
@@ -173,6 +178,7 @@ def run_export(
     limit: int,
     concurrency: int,
     no_progress: bool,
+    csv_raw: bool = False,
 ) -> None:
     chosen = choose_format(format, out)
     where = "standard output" if out == "-" else out
@@ -218,6 +224,7 @@ def run_export(
                     progress,
                     on_page=on_page,
                     special=special,
+                    csv_safe=not csv_raw,
                 )
         finally:  # the client closes only the HTTP client it made itself
             if http is not None:
@@ -245,5 +252,5 @@ def run_export(
     except BrokenPipeError:  # the reader of standard output left (| head): done, quietly (run() exits 0)
         raise
     except OSError as exc:  # the disk is full, the file system went away
-        raise click.ClickException(f"cannot write {where}: {exc.strerror or exc}") from None
+        raise Problem(f"cannot write {where}: {exc.strerror or exc}") from None
     note(f"Exported {progress.rows:,} {resource.name}: {summary()}")

@@ -37,6 +37,7 @@ def output_params(*, columns: bool) -> list[click.Option]:
             help="table for people; json or csv for programs.",
         ),
         click.Option(["--json", "as_json"], is_flag=True, help="Short for --output json."),
+        csv_raw_param(),
     ]
     if columns:
         params.append(
@@ -47,6 +48,19 @@ def output_params(*, columns: bool) -> list[click.Option]:
             )
         )
     return params
+
+
+CSV_RAW_HELP = (
+    "Write CSV cells as they are. Without it, text a spreadsheet would run as a formula (starting with"
+    " = + - @, a tab or a carriage return: a caller's name of =HYPERLINK(...)) gets a ' before it;"
+    " plain numbers (-3.5, +442079460000) are left as they are, but a phone number with spaces"
+    " (+44 20 7946 0000) gets the quote too."
+)
+
+
+def csv_raw_param() -> click.Option:
+    """--csv-raw: CSV without the defusing of formulas (_export.py's csv_text())."""
+    return click.Option(["--csv-raw"], is_flag=True, help=CSV_RAW_HELP)
 
 
 def chosen_output(output: str, as_json: bool) -> Output:

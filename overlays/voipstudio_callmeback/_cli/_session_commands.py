@@ -7,10 +7,15 @@ import sys
 import click
 
 from .. import NOT_GIVEN, AuthenticationError, CallMeBack, CallMeBackError
-from ._output import note
+from ._output import note, visible
 from ._sessions import Session
 from ._spec import resources
 from ._target import ApiFailure, Target, UsageProblem, api_errors, insecure_http_refused, pass_target
+
+OTP_HELP = (
+    "The two-factor code. Deprecated: a code on the command line is visible to other users of this"
+    " machine (ps, /proc/PID/cmdline) and kept in the shell's history; use --otp-stdin, or the prompt."
+)
 
 
 @click.command()
@@ -18,13 +23,21 @@ from ._target import ApiFailure, Target, UsageProblem, api_errors, insecure_http
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from standard input instead of asking (needs --email)."
 )
-@click.option("--otp", "otp_code", help="The two-factor code, when the account asks for one (asked for when omitted).")
+@click.option(
+    "--otp-stdin",
+    is_flag=True,
+    help="Read the two-factor code, when the account asks for one, from standard input (one line; with "
+    "--password-stdin, the line after the password). Without it, the code is asked on a terminal, without echo.",
+)
+@click.option("--otp", "otp_code", metavar="CODE", help=OTP_HELP)
 @pass_target
-def login(target: Target, /, email: str | None, password_stdin: bool, otp_code: str | None) -> None:
+def login(target: Target, /, email: str | None, password_stdin: bool, otp_stdin: bool, otp_code: str | None) -> None:
     """Log in and store the session token (file mode 0600) for later commands."""
     if password_stdin and email is None:
         # Standard input carries the password: the email cannot be asked for there too.
         raise UsageProblem("--password-stdin needs --email: standard input holds the password")
+    if otp_stdin and otp_code is not None:
+        raise UsageProblem("give the two-factor code with --otp-stdin or --otp, not both")
     if email is None:
         email = click.prompt("Email")
     if password_stdin:
@@ -35,11 +48,21 @@ def login(target: Target, /, email: str | None, password_stdin: bool, otp_code: 
         password = click.prompt("Password", hide_input=True)
 
     def ask_code() -> str:
+        """The code, asked for only when the login answers that it needs one (202)."""
         if otp_code is not None:
             return otp_code
-        # With --password-stdin, the line after the password (a prompt reads standard input).
-        code: str = click.prompt("Two-factor code")
-        return code
+        if otp_stdin:
+            code = sys.stdin.readline().strip()
+            if not code:
+                raise UsageProblem("--otp-stdin read no two-factor code")
+            return code
+        if not sys.stdin.isatty():
+            raise UsageProblem(
+                "the account asks for a two-factor code, and standard input is no terminal to ask it on: "
+                "give it with --otp-stdin (a line of standard input)"
+            )
+        asked: str = click.prompt("Two-factor code", hide_input=True)
+        return asked.strip()
 
     with (
         api_errors(target.base_url),
@@ -86,11 +109,11 @@ def whoami(target: Target, /) -> None:
     environment, the session login stored, the sandbox's demo account) and whether a
     request made with them is accepted.
     """
-    click.echo(f"base URL:    {target.base_url}")
+    click.echo(visible(f"base URL:    {target.base_url}"))
     # Credentials the client refuses (a newline in VOIPSTUDIO_USER_ID...) are a usage error, as in every command.
     with api_errors(target.base_url):
         source = target.source()
-    click.echo(f"credentials: {source}")
+    click.echo(visible(f"credentials: {source}"))
     listable = next((resource for resource in resources() if "list" in resource.operations), None)
     if listable is None:  # pragma: no cover - the spec has lists
         return

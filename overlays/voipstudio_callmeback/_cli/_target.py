@@ -13,7 +13,7 @@ import httpx
 from .. import APIStatusError, AsyncCallMeBack, CallMeBack, CallMeBackError
 from .._auth import Credentials, InsecureTransportError
 from .._base import credentials_from_env
-from ._output import note
+from ._output import note, visible
 from ._sessions import SessionStore
 
 # The published demo account of every sandbox (voipstudio-callmeback-sandbox), used by
@@ -25,13 +25,21 @@ SANDBOX_API_PATH = "/v1.1/voipstudio"
 INTERRUPTED = 130
 
 
-class UsageProblem(click.ClickException):
+class Problem(click.ClickException):
+    """An error of the command line: its message, which may hold the service's words (an error's
+    message, a field's name), is shown with what a terminal would act on escaped (visible())."""
+
+    def format_message(self) -> str:
+        return visible(self.message)
+
+
+class UsageProblem(Problem):
     """A usage error found after the options were parsed: no credentials, a value the client refused."""
 
     exit_code = 2
 
 
-class ApiFailure(click.ClickException):
+class ApiFailure(Problem):
     """An error from the API, or from the connection to it."""
 
     exit_code = 1
