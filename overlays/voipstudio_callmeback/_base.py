@@ -55,7 +55,9 @@ RETRY_METHODS = ("GET", "PUT", "PATCH", "DELETE")
 # httpx-retries waits factor * 2**n before retry n (n from 1): at most 0.5 s, 1 s, 2 s ...,
 # each with full jitter.
 BACKOFF_FACTOR = 0.25
-MAX_RETRY_WAIT = 60.0  # also caps Retry-After
+# The longest wait before a retry. An answer whose Retry-After asks for longer (a login locked for 15
+# minutes) is not retried: the error is raised at once, its headers saying when to come back.
+MAX_RETRY_WAIT = 60.0
 # Errors after which a request cannot have reached the service, so even POST is retried.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
@@ -121,33 +123,37 @@ def may_retry_error(retry: Retry, method: str, error: Exception) -> bool:
 def may_retry_response(retry: Retry, method: str, response: httpx.Response) -> bool:
     if retry.is_exhausted() or not retry.is_retryable_status_code(response.status_code):
         return False
+    asked = retry_after(response.headers)
+    if asked is not None and asked > MAX_RETRY_WAIT:  # waiting less would only be refused again
+        return False
     return retry.is_retryable_method(method) or response.status_code in NOT_ACTED_ON_STATUSES
 
 
 def retry_after(headers: httpx.Headers) -> float | None:
-    """The wait a Retry-After header asks for, in seconds (0 and fractions too), capped at MAX_RETRY_WAIT;
-    None when there is none or it is neither a number of seconds nor an HTTP date."""
+    """The wait a Retry-After header asks for, in seconds (0 and fractions too); None when there is none or
+    it is neither a number of seconds nor an HTTP date."""
     value = headers.get("retry-after", "").strip()
     if not value:
         return None
     if _SECONDS.match(value):
-        return min(float(value), MAX_RETRY_WAIT)
+        return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=datetime.UTC)
-    return min(max((when - datetime.datetime.now(datetime.UTC)).total_seconds(), 0.0), MAX_RETRY_WAIT)
+    return max((when - datetime.datetime.now(datetime.UTC)).total_seconds(), 0.0)
 
 
 def retry_wait(retry: Retry, outcome: httpx.Response | Exception) -> float:
-    """How long to wait before the next attempt (retry has counted it): what the answer's Retry-After asks,
-    else httpx-retries' jittered exponential backoff."""
+    """How long to wait before the next attempt (retry has counted it): what the answer's Retry-After asks
+    (never more than MAX_RETRY_WAIT: may_retry_response retries no answer that asks for more), else
+    httpx-retries' jittered exponential backoff."""
     if isinstance(outcome, httpx.Response):
         asked = retry_after(outcome.headers)
         if asked is not None:
-            return asked
+            return min(asked, MAX_RETRY_WAIT)
     return retry.backoff_strategy()
 
 

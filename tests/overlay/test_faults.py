@@ -20,12 +20,16 @@ from voipstudio_callmeback import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    AuthenticationError,
     BadRequestError,
+    CallMeBack,
     InternalServerError,
     NotFoundError,
     RateLimitError,
     UnexpectedResponseError,
 )
+from voipstudio_callmeback_sandbox._store import MAX_FAILED_LOGINS
+from voipstudio_callmeback_testing import Sandbox
 
 from .faults import (
     BAD_GATEWAY_PAGE,
@@ -121,9 +125,22 @@ class TestRetryAfter:
         [json_answer(429, {"message": "slow down"}, **{"Retry-After": "3600"}), retry_after_date(86400)],
         ids=["seconds", "http-date"],
     )
-    def test_a_long_retry_after_is_capped_at_60_s(self, mode: Mode, answer: Action, waits: list[float]) -> None:
-        """A Retry-After of an hour (or a day, as a date) is cut down to 60 s."""
+    def test_a_retry_after_beyond_the_longest_wait_is_raised_at_once(
+        self, mode: Mode, answer: Action, waits: list[float]
+    ) -> None:
+        """A Retry-After of an hour (or a day, as a date) is more than the client waits (60 s): a retry sooner
+        would be refused again, so the error is raised at once, its headers saying when to come back."""
         served = script(answer, succeed("get"))
+        with pytest.raises(RateLimitError) as raised:
+            run(mode, "get", served.transport())
+        assert served.attempts == 1
+        assert waits == []
+        assert "retry-after" in raised.value.headers
+
+    def test_a_retry_after_of_the_longest_wait_is_waited(self, mode: Mode, waits: list[float]) -> None:
+        served = script(
+            json_answer(429, {"message": "slow down"}, **{"Retry-After": str(int(MAX_WAIT))}), succeed("get")
+        )
         check_success("get", run(mode, "get", served.transport()))
         assert waits == [MAX_WAIT]
 
@@ -423,3 +440,20 @@ class TestRealSockets:
         elapsed = time.monotonic() - started
         assert server.requests == attempts
         assert 0.2 * attempts * 0.9 <= elapsed < 5
+
+
+def test_a_locked_login_is_raised_at_once(waits: list[float]) -> None:
+    """The sandbox locks an account after repeated wrong passwords and asks for minutes (Retry-After):
+    the login raises RateLimitError at once, with the default retries, instead of waiting to be refused again."""
+    with Sandbox() as sandbox:
+        account = sandbox.account
+        http = httpx.Client(transport=sandbox.transport())
+        for _ in range(MAX_FAILED_LOGINS):
+            with pytest.raises(AuthenticationError):
+                CallMeBack.login(account.email, "wrong", base_url=sandbox.url, http_client=http)
+        with pytest.raises(RateLimitError) as raised:
+            CallMeBack.login(account.email, account.password, base_url=sandbox.url, http_client=http)
+        assert int(raised.value.headers["Retry-After"]) > MAX_WAIT
+        assert waits == []
+        assert sum(request.operation == "logIn" for request in sandbox.requests) == MAX_FAILED_LOGINS + 1
+        http.close()
