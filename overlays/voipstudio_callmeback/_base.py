@@ -220,7 +220,7 @@ def _too_large(response: httpx.Response, limit: int) -> ResponseTooLargeError:
 def _fits(response: httpx.Response, limit: int) -> bool | None:
     """Whether the answer is known to fit without reading it: True for a body held already or an uncompressed
     one whose Content-Length is within the limit (h11 reads no more than that), None when it must be counted."""
-    if hasattr(response, "_content"):  # a body given whole (a mock transport's): already in memory
+    if "_content" in response.__dict__:  # a body given whole (a mock transport's): already in memory
         return len(response._content) <= limit
     if response.status_code in (204, 304) or response.request.method == "HEAD":
         return True  # no body, whatever Content-Length says (RFC 9110 6.4.1)

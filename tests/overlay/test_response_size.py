@@ -88,6 +88,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):  # the client stopped reading: what it should do
             self.close_connection = True
 
+    def do_POST(self) -> None:  # POST /login: the bomb, whatever was sent
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.path = "/bomb"
+        self.do_GET()
+
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
@@ -225,3 +230,17 @@ def test_the_default_holds_the_largest_page_the_spec_allows() -> None:
     ]
     assert limits
     assert max(limits) * 13 * 1024 <= DEFAULT_MAX_RESPONSE_BYTES
+
+
+def test_from_env_takes_the_limit(base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOIPSTUDIO_API_TOKEN", TOKEN)
+    with CallMeBack.from_env(base_url=base_url, max_retries=0, max_response_bytes=LIMIT) as client:
+        assert client.max_response_bytes == LIMIT
+        with pytest.raises(ResponseTooLargeError):
+            client.get("/over-gzip")
+
+
+def test_login_takes_the_limit_and_its_answer_is_held_to_it(base_url: str) -> None:
+    with pytest.raises(ResponseTooLargeError, match=f"{LIMIT} bytes") as caught:
+        CallMeBack.login("alice@example.com", "correct horse", base_url=base_url, max_response_bytes=LIMIT)
+    assert "correct horse" not in str(caught.value)
