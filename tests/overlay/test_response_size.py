@@ -101,6 +101,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def base_url() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    # A client that stops reading resets the connection: expected here, not worth a traceback on stderr.
+    server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
