@@ -156,6 +156,7 @@ OPERATIONS: Mapping[str, Operation] = {
                 },
                 "user_token": {
                     "type": "string",
+                    "format": "password",
                     "minLength": 1,
                     "description": "The session token; send it in the `X-Auth-Token` header, or as the Basic password with `user_id`.",
                 },
@@ -191,6 +192,7 @@ OPERATIONS: Mapping[str, Operation] = {
                 "properties": {
                     "code": {
                         "type": "string",
+                        "format": "password",
                         "minLength": 1,
                         "description": "The code the user received or read from an authenticator app.",
                     },
@@ -224,6 +226,7 @@ OPERATIONS: Mapping[str, Operation] = {
                 },
                 "user_token": {
                     "type": "string",
+                    "format": "password",
                     "minLength": 1,
                     "description": "The session token; send it in the `X-Auth-Token` header, or as the Basic password with `user_id`.",
                 },

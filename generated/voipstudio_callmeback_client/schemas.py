@@ -234,7 +234,7 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
         "required": ["user_token", "user_id"],
         "properties": {
             "message": {"type": "string", "nullable": True},
-            "user_token": {"type": "string", "minLength": 1},
+            "user_token": {"type": "string", "format": "password", "minLength": 1},
             "user_id": {"type": "integer", "format": "int64", "maximum": 9223372036854775807},
         },
     },
@@ -388,7 +388,10 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "required": ["code", "nonce"],
-        "properties": {"code": {"type": "string", "minLength": 1}, "nonce": {"type": "string", "minLength": 1}},
+        "properties": {
+            "code": {"type": "string", "format": "password", "minLength": 1},
+            "nonce": {"type": "string", "minLength": 1},
+        },
     },
     "Visitor": {
         "type": "object",

@@ -19,7 +19,8 @@ Errors, one tree under CallMeBackError:
     │   ├── NotFoundError           404
     │   ├── RateLimitError          429
     │   └── InternalServerError     5xx
-    └── UnexpectedResponseError     a success status whose body does not match the spec
+    ├── UnexpectedResponseError     a success status whose body does not match the spec
+    └── ResponseTooLargeError       an answer longer than max_response_bytes, decompressed
 
 The models are the generated package's attrs classes (voipstudio_callmeback_client.models);
 a field the service left out is UNSET (of type Unset). The keyword arguments of create()
@@ -48,7 +49,7 @@ from voipstudio_callmeback_client.params import (
 )
 from voipstudio_callmeback_client.types import UNSET, Unset
 
-from ._base import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, record_waits
+from ._base import DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, record_waits
 from ._client import AsyncCallMeBack, CallMeBack
 from ._exceptions import (
     APIConnectionError,
@@ -61,6 +62,7 @@ from ._exceptions import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     UnexpectedResponseError,
 )
 from ._filters import Filter
@@ -71,6 +73,7 @@ from ._types import NOT_GIVEN, NotGiven, RequestOptions
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
@@ -98,6 +101,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestOptions",
+    "ResponseTooLargeError",
     "Setting",
     "SettingCreateParams",
     "SettingSortField",

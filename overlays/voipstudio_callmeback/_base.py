@@ -23,7 +23,13 @@ from voipstudio_callmeback_client.decoders import DECODERS
 
 from ._auth import Credentials, check_transport_security
 from ._checks import problem
-from ._exceptions import APIConnectionError, APITimeoutError, UnexpectedResponseError, status_error
+from ._exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    ResponseTooLargeError,
+    UnexpectedResponseError,
+    status_error,
+)
 from ._json import loads
 from ._types import (
     NOT_GIVEN,
@@ -59,6 +65,15 @@ BACKOFF_FACTOR = 0.25
 # minutes) is not retried: the error is raised at once, its headers saying when to come back.
 MAX_RETRY_WAIT = 60.0
 # Errors after which a request cannot have reached the service, so even POST is retried.
+# The largest answer body the client reads, counted after decompression (max_response_bytes= changes it):
+# 64 MiB holds the largest page the spec allows (`limit` at most 5000 items, tests/overlay/test_response_size.py
+# reads it) at 13 KiB an item, ten times the largest item the sandbox or the reference page shows, and
+# stops a compressed "bomb" (305 KB of gzip that inflates to 650 MiB) long before it fills the memory.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# A compressed body is fed to its decoder this many bytes at a time, so that one step inflates to at most
+# about 1 MiB (deflate's largest ratio is 1032:1) and the limit is checked before the next step.
+DECODE_STEP = 1024
+
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 # Retry-After as seconds: RFC 9110 writes whole seconds; fractions are taken too (a test can ask for 0.01 s).
@@ -192,6 +207,93 @@ async def asleep(seconds: float) -> None:
         await asyncio.sleep(0)  # still a point where other tasks run, as a wait would be
         return
     await asyncio.sleep(seconds)
+
+
+def check_max_response_bytes(value: object) -> None:
+    if type(value) is not int:
+        raise TypeError(f"max_response_bytes must be a whole number, not {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"max_response_bytes must be 1 or more, not {value}")
+
+
+def _too_large(response: httpx.Response, limit: int) -> ResponseTooLargeError:
+    url = response.request.url
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    where = f"{url.scheme}://{url.host}:{port}{url.path}"  # no query or userinfo: what connection_error names
+    return ResponseTooLargeError(method=response.request.method, url=where, limit=limit)
+
+
+def _fits(response: httpx.Response, limit: int) -> bool | None:
+    """Whether the answer is known to fit without reading it: True for a body held already or an uncompressed
+    one whose Content-Length is within the limit (h11 reads no more than that), None when it must be counted."""
+    if "_content" in response.__dict__:  # a body given whole (a mock transport's): already in memory
+        return len(response._content) <= limit
+    if response.status_code in (204, 304) or response.request.method == "HEAD":
+        return True  # no body, whatever Content-Length says (RFC 9110 6.4.1)
+    headers = response.headers
+    if "content-encoding" in headers:
+        return None
+    length = headers.get("content-length")
+    return True if length is not None and length.isdigit() and int(length) <= limit else None
+
+
+def read_bounded(response: httpx.Response, limit: int) -> None:
+    """Read a streamed answer's body into response.content, stopping with ResponseTooLargeError (and the
+    response closed) once more than `limit` bytes have been decoded."""
+    fits = _fits(response, limit)
+    try:
+        if fits is True:
+            response.read()
+            return
+        if fits is False:
+            raise _too_large(response, limit)
+        decoder = response._get_content_decoder()
+        chunks: list[bytes] = []
+        total = 0
+        for raw in response.iter_raw():
+            for start in range(0, len(raw), DECODE_STEP):
+                part = decoder.decode(raw[start : start + DECODE_STEP])
+                total += len(part)
+                if total > limit:
+                    raise _too_large(response, limit)
+                chunks.append(part)
+        part = decoder.flush()
+        if total + len(part) > limit:
+            raise _too_large(response, limit)
+        chunks.append(part)
+    except BaseException:
+        response.close()
+        raise
+    response._content = b"".join(chunks)
+
+
+async def aread_bounded(response: httpx.Response, limit: int) -> None:
+    """read_bounded for an async client's answer."""
+    fits = _fits(response, limit)
+    try:
+        if fits is True:
+            await response.aread()
+            return
+        if fits is False:
+            raise _too_large(response, limit)
+        decoder = response._get_content_decoder()
+        chunks: list[bytes] = []
+        total = 0
+        async for raw in response.aiter_raw():
+            for start in range(0, len(raw), DECODE_STEP):
+                part = decoder.decode(raw[start : start + DECODE_STEP])
+                total += len(part)
+                if total > limit:
+                    raise _too_large(response, limit)
+                chunks.append(part)
+        part = decoder.flush()
+        if total + len(part) > limit:
+            raise _too_large(response, limit)
+        chunks.append(part)
+    except BaseException:
+        await response.aclose()
+        raise
+    response._content = b"".join(chunks)
 
 
 def connection_error(error: Exception, method: str, url: str) -> APIConnectionError:
@@ -388,6 +490,8 @@ class ClientConfig:
     retry: Retry
     default_headers: Mapping[str, str] | None = None
     default_query: Mapping[str, Any] | None = None
+    # The largest answer body read, decompressed (DEFAULT_MAX_RESPONSE_BYTES unless given).
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @classmethod
     def make(
@@ -400,6 +504,7 @@ class ClientConfig:
         allow_insecure_http: bool,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, Any] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> ClientConfig:
         """Checked configuration: base_url None is VOIPSTUDIO_BASE_URL or the service's; a timeout not given is
         an injected http client's own, else DEFAULT_TIMEOUT."""
@@ -408,13 +513,16 @@ class ClientConfig:
         check_timeout(timeout)
         check_headers(default_headers, "default_headers")
         check_mapping(default_query, "default_query")
+        check_max_response_bytes(max_response_bytes)
         if isinstance(timeout, NotGiven):
             resolved: httpx.Timeout | httpx._client.UseClientDefault | None = (
                 httpx.USE_CLIENT_DEFAULT if injected else DEFAULT_TIMEOUT
             )
         else:
             resolved = timeout if isinstance(timeout, httpx.Timeout) or timeout is None else httpx.Timeout(timeout)
-        return cls(url, resolved, max_retries, retry_policy(max_retries), default_headers, default_query)
+        return cls(
+            url, resolved, max_retries, retry_policy(max_retries), default_headers, default_query, max_response_bytes
+        )
 
     def changed(
         self,
@@ -423,6 +531,7 @@ class ClientConfig:
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, Any] | None = None,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> ClientConfig:
         """This configuration with the options given changed (headers and query merged into the defaults)."""
         check_timeout(timeout)
@@ -439,6 +548,9 @@ class ClientConfig:
             changes["default_headers"] = merged_headers(self.default_headers, default_headers)
         if default_query is not None:
             changes["default_query"] = {**(self.default_query or {}), **default_query}
+        if not isinstance(max_response_bytes, NotGiven):
+            check_max_response_bytes(max_response_bytes)
+            changes["max_response_bytes"] = max_response_bytes
         return dataclasses.replace(self, **changes)
 
 

@@ -25,6 +25,7 @@ from voipstudio_callmeback_client.operations import OPERATIONS
 from . import _base
 from ._auth import CredentialAuth, Credentials, check_proxy_security
 from ._base import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     ClientConfig,
     Login,
@@ -82,6 +83,7 @@ class ClientOptions(TypedDict, total=False):
     default_headers: Mapping[str, str] | None
     default_query: Query | None
     allow_insecure_http: bool
+    max_response_bytes: int
 
 
 class SyncClientOptions(ClientOptions, total=False):
@@ -201,6 +203,7 @@ class _Client:
         allow_insecure_http: bool,
         injected: bool,
         lock: threading.Lock | asyncio.Lock,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         setup_logging()
         credentials = Credentials(token=token, user_id=None if user_id is None else str(user_id), api_key=api_key)
@@ -212,6 +215,7 @@ class _Client:
             allow_insecure_http=allow_insecure_http,
             default_headers=default_headers,
             default_query=default_query,
+            max_response_bytes=max_response_bytes,
         )
         self._session = _Session(credentials, lock)
         self._owns_http = not injected
@@ -250,6 +254,11 @@ class _Client:
         return self._config.max_retries
 
     @property
+    def max_response_bytes(self) -> int:
+        """The largest answer body the client reads, counted decompressed (ResponseTooLargeError beyond)."""
+        return self._config.max_response_bytes
+
+    @property
     def session_token(self) -> str | None:
         """The session token the client sends (one made by `login()`, or passed as `token=`); None with an API key.
 
@@ -282,16 +291,21 @@ class _Client:
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
         default_query: Query | None = None,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other defaults that shares this one's credentials, session renewal and connection pool.
 
-        `timeout` and `max_retries` replace this client's; `default_headers` and `default_query` are
-        added to its own (sent with every request). Closing the copy leaves the pool open: the client
-        that made the pool closes it.
+        `timeout`, `max_retries` and `max_response_bytes` replace this client's; `default_headers` and
+        `default_query` are added to its own (sent with every request). Closing the copy leaves the pool
+        open: the client that made the pool closes it.
         """
         copy = object.__new__(type(self))
         copy._config = self._config.changed(
-            timeout=timeout, max_retries=max_retries, default_headers=default_headers, default_query=default_query
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
+            max_response_bytes=max_response_bytes,
         )
         copy._session = self._session
         copy._http = self._http  # type: ignore[attr-defined]
@@ -435,9 +449,11 @@ class CallMeBack(_Client, SyncResources):
         default_query: Query | None = None,
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         """`timeout` defaults to an injected `http_client`'s own, else to DEFAULT_TIMEOUT (30 s, 10 s to connect);
-        `default_headers` and `default_query` go with every request."""
+        `default_headers` and `default_query` go with every request; an answer whose body is longer than
+        `max_response_bytes` once decompressed (DEFAULT_MAX_RESPONSE_BYTES, 64 MiB) raises ResponseTooLargeError."""
         self._configure(
             token=token,
             user_id=user_id,
@@ -449,6 +465,7 @@ class CallMeBack(_Client, SyncResources):
             default_query=default_query,
             allow_insecure_http=allow_insecure_http,
             injected=http_client is not None,
+            max_response_bytes=max_response_bytes,
             lock=threading.Lock(),
         )
         self._http = http_client if http_client is not None else httpx.Client()
@@ -494,18 +511,19 @@ class CallMeBack(_Client, SyncResources):
                 result = None
                 if type(step) is _Send:
                     try:
-                        result = self._http.request(
+                        request = self._http.build_request(
                             step.method,
                             step.url,
                             params=step.params,
                             json=step.json,
                             headers=step.headers,
-                            auth=step.auth,
                             timeout=step.timeout,
-                            # A redirect would carry X-Auth-Token to whatever host it names.
-                            follow_redirects=False,
                             extensions=step.extensions,
                         )
+                        # A redirect would carry X-Auth-Token to whatever host it names. The body is read
+                        # here, counted as it is decompressed: at most max_response_bytes of it.
+                        result = self._http.send(request, auth=step.auth, follow_redirects=False, stream=True)
+                        _base.read_bounded(result, self._config.max_response_bytes)
                     except httpx.RequestError as exc:
                         result = exc  # the flow decides; it raises outside this block, so without this context
                 elif type(step) is _Wait:
@@ -673,6 +691,7 @@ class AsyncCallMeBack(_Client, AsyncResources):
         default_query: Query | None = None,
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         """The arguments of CallMeBack; `http_client` is an httpx.AsyncClient."""
         self._configure(
@@ -686,6 +705,7 @@ class AsyncCallMeBack(_Client, AsyncResources):
             default_query=default_query,
             allow_insecure_http=allow_insecure_http,
             injected=http_client is not None,
+            max_response_bytes=max_response_bytes,
             lock=asyncio.Lock(),
         )
         self._http = http_client if http_client is not None else httpx.AsyncClient()
@@ -725,18 +745,19 @@ class AsyncCallMeBack(_Client, AsyncResources):
                 result = None
                 if type(step) is _Send:
                     try:
-                        result = await self._http.request(
+                        request = self._http.build_request(
                             step.method,
                             step.url,
                             params=step.params,
                             json=step.json,
                             headers=step.headers,
-                            auth=step.auth,
                             timeout=step.timeout,
-                            # A redirect would carry X-Auth-Token to whatever host it names.
-                            follow_redirects=False,
                             extensions=step.extensions,
                         )
+                        # A redirect would carry X-Auth-Token to whatever host it names. The body is read
+                        # here, counted as it is decompressed: at most max_response_bytes of it.
+                        result = await self._http.send(request, auth=step.auth, follow_redirects=False, stream=True)
+                        await _base.aread_bounded(result, self._config.max_response_bytes)
                     except httpx.RequestError as exc:
                         result = exc  # the flow decides; it raises outside this block, so without this context
                 elif type(step) is _Wait:

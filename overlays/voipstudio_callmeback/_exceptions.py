@@ -10,7 +10,8 @@
     │   ├── NotFoundError           404: no resource with this id
     │   ├── RateLimitError          429: too many requests
     │   └── InternalServerError     5xx
-    └── UnexpectedResponseError     a success status whose body does not match the spec
+    ├── UnexpectedResponseError     a success status whose body does not match the spec
+    └── ResponseTooLargeError       an answer longer than max_response_bytes (decompressed)
 
 Every error that comes from a response carries its status, headers (case-insensitive),
 parsed body, the request's method and URL, and `.response`, httpx's answer. Credentials
@@ -41,6 +42,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "UnexpectedResponseError",
 ]
 
@@ -56,6 +58,20 @@ class APIConnectionError(CallMeBackError):
         super().__init__(message)
         self.method = method
         self.url = url
+
+
+class ResponseTooLargeError(CallMeBackError):
+    """The answer's body, decompressed, is longer than the client's max_response_bytes: reading stopped
+    there and the connection was closed (a compressed "bomb" cannot fill the memory)."""
+
+    def __init__(self, *, method: str, url: str, limit: int) -> None:
+        super().__init__(
+            f"the answer to {method} {url} is longer than {limit} bytes once decompressed, the client's"
+            " max_response_bytes; pass a larger max_response_bytes= to the client (or with_options()) to accept it"
+        )
+        self.method = method
+        self.url = url
+        self.limit = limit
 
 
 class APITimeoutError(APIConnectionError):

@@ -15,6 +15,7 @@ from voipstudio_callmeback_client.operations import OPERATIONS
 # The package's hand-written public names as released; a change here is a change of the API.
 HAND_WRITTEN_NAMES = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
@@ -37,6 +38,7 @@ HAND_WRITTEN_NAMES = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestOptions",
+    "ResponseTooLargeError",
     "SyncPaginator",
     "UnexpectedResponseError",
     "Unset",
@@ -74,6 +76,7 @@ ERROR_PARENTS: dict[str, str | None] = {
     "RateLimitError": "APIStatusError",
     "InternalServerError": "APIStatusError",
     "UnexpectedResponseError": "CallMeBackError",
+    "ResponseTooLargeError": "CallMeBackError",
 }
 
 # A line of the drawn tree: the guides (`│`, `├──`, `└──`) and then a class name.

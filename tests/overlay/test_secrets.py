@@ -650,8 +650,15 @@ class TestWhatTheSpecSaysIsSecret:
 
     def test_every_password_member_is_redacted(self) -> None:
         """A member the spec marks `format: password` is a secret: _redact.py must hide it."""
-        secret = {name for name, schema in _spec_members(load_spec()) if schema.get("format") == "password"}
+        spec = load_spec()
+        secret = {name for name, schema in _spec_members(spec) if schema.get("format") == "password"}
         assert secret, "openapi.yaml marks no member format: password (the login's password is one)"
+        # The two-factor code is secret too, but `code` also names the failed check in every error body,
+        # so it is not redacted by name: it travels only in POST /login2fa's body, which is left out whole.
+        assert "code" in spec["components"]["schemas"]["TwoFactorRequest"]["properties"]
+        body = spec["paths"]["/login2fa"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/TwoFactorRequest"}
+        secret.discard("code")
         assert secret <= SECRET_MEMBERS, f"add {sorted(secret - SECRET_MEMBERS)} to SECRET_MEMBERS in " + (
             "overlays/voipstudio_callmeback/_redact.py"
         )

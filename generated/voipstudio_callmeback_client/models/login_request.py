@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET
 
@@ -21,14 +22,21 @@ class LoginRequest:
     """
 
     email: str
-    password: str
+    password: str = _attrs_field(repr=False)
 
     def __repr__(self) -> str:
         fields: list[tuple[str, object]] = [
             ("email", self.email),
             ("password", self.password),
         ]
-        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        secrets = {
+            "password",
+        }
+        shown = [
+            f"{name}=[redacted]" if name in secrets else f"{name}={value!r}"
+            for name, value in fields
+            if value is not UNSET
+        ]
         return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:

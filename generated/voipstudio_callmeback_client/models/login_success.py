@@ -23,7 +23,7 @@ class LoginSuccess:
         message (None | str | Unset): A human-readable confirmation, `Login success`.
     """
 
-    user_token: str
+    user_token: str = _attrs_field(repr=False)
     user_id: int
     message: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -34,7 +34,14 @@ class LoginSuccess:
             ("user_id", self.user_id),
             ("message", self.message),
         ]
-        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        secrets = {
+            "user_token",
+        }
+        shown = [
+            f"{name}=[redacted]" if name in secrets else f"{name}={value!r}"
+            for name, value in fields
+            if value is not UNSET
+        ]
         if self.additional_properties:
             shown.append(f"additional_properties={self.additional_properties!r}")
         return f"{type(self).__name__}({', '.join(shown)})"

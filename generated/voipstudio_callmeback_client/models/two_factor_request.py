@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET
 
@@ -20,7 +21,7 @@ class TwoFactorRequest:
         nonce (str): The `nonce` from the 202 answer of `POST /login`.
     """
 
-    code: str
+    code: str = _attrs_field(repr=False)
     nonce: str
 
     def __repr__(self) -> str:
@@ -28,7 +29,14 @@ class TwoFactorRequest:
             ("code", self.code),
             ("nonce", self.nonce),
         ]
-        shown = [f"{name}={value!r}" for name, value in fields if value is not UNSET]
+        secrets = {
+            "code",
+        }
+        shown = [
+            f"{name}=[redacted]" if name in secrets else f"{name}={value!r}"
+            for name, value in fields
+            if value is not UNSET
+        ]
         return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
