@@ -167,7 +167,15 @@ class NotFoundError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: too many requests."""
+    """429: too many requests; `retry_after` is how long the service asked to wait, when it said."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """The seconds the answer's Retry-After asked to wait (from when it came), or None when it did not say.
+        The client retries by itself only when that is at most MAX_RETRY_WAIT (60 s)."""
+        from ._base import retry_after
+
+        return retry_after(self.headers)
 
 
 class InternalServerError(APIStatusError):

@@ -454,6 +454,7 @@ def test_a_locked_login_is_raised_at_once(waits: list[float]) -> None:
         with pytest.raises(RateLimitError) as raised:
             CallMeBack.login(account.email, account.password, base_url=sandbox.url, http_client=http)
         assert int(raised.value.headers["Retry-After"]) > MAX_WAIT
+        assert raised.value.retry_after == float(raised.value.headers["Retry-After"])
         assert waits == []
         assert sum(request.operation == "logIn" for request in sandbox.requests) == MAX_FAILED_LOGINS + 1
         http.close()

@@ -7,6 +7,7 @@ anywhere but 127.0.0.1), and the proxy that requests do go through is one the te
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import threading
 from collections.abc import Iterator
@@ -169,3 +170,14 @@ def test_a_proxy_on_this_machine_carries_the_requests(
     paths = [path for _, path in forwarding_proxy.forwarded]
     assert paths[0].endswith("/login"), paths
     assert paths[1].endswith("/callmeback/settings"), paths
+
+
+def test_the_export_s_aiohttp_transport_with_a_far_proxy_is_refused() -> None:
+    """The command line's exports send through httpx-aiohttp: its proxy= is read as httpx's is."""
+    from voipstudio_callmeback._cli._http import Transport
+
+    http = httpx.AsyncClient(transport=Transport(proxy=httpx.Proxy(FAR_PROXY)))
+    try:
+        assert refused(lambda: AsyncCallMeBack(base_url=LOOPBACK_BASE, http_client=http, **KEY)).proxy == FAR_PROXY
+    finally:
+        asyncio.run(http.aclose())
