@@ -28,7 +28,7 @@ FAR_PROXY = "http://192.0.2.10:3128"
 PROXY_PASSWORD = "proxy-secret-password"  # noqa: S105 - made up, sent nowhere
 LOOPBACK_BASE = "http://127.0.0.1:9/v1.1/voipstudio"
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy")
-KEY = {"user_id": DEMO_ACCOUNT.user_id, "api_key": DEMO_ACCOUNT.api_key}
+KEY: dict[str, Any] = {"user_id": DEMO_ACCOUNT.user_id, "api_key": DEMO_ACCOUNT.api_key}
 
 
 @pytest.fixture(autouse=True)
