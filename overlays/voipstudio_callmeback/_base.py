@@ -216,10 +216,14 @@ def check_max_response_bytes(value: object) -> None:
         raise ValueError(f"max_response_bytes must be 1 or more, not {value}")
 
 
+def _port(url: httpx.URL) -> int | None:
+    """The port a URL reaches, its scheme's default included."""
+    return url.port or {"http": 80, "https": 443}.get(url.scheme)
+
+
 def _too_large(response: httpx.Response, limit: int) -> ResponseTooLargeError:
     url = response.request.url
-    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
-    where = f"{url.scheme}://{url.host}:{port}{url.path}"  # no query or userinfo: what connection_error names
+    where = f"{url.scheme}://{url.host}:{_port(url)}{url.path}"  # no query or userinfo: what connection_error names
     return ResponseTooLargeError(method=response.request.method, url=where, limit=limit)
 
 
@@ -237,6 +241,32 @@ def _fits(response: httpx.Response, limit: int) -> bool | None:
     return True if length is not None and length.isdigit() and int(length) <= limit else None
 
 
+class _Bounded:
+    """An answer's body decoded in DECODE_STEP pieces of what arrives, refused once more than `limit` bytes
+    have come out: what read_bounded and aread_bounded share."""
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        self.response = response
+        self.limit = limit
+        self.decoder = response._get_content_decoder()
+        self.chunks: list[bytes] = []
+        self.total = 0
+
+    def _keep(self, part: bytes) -> None:
+        self.total += len(part)
+        if self.total > self.limit:
+            raise _too_large(self.response, self.limit)
+        self.chunks.append(part)
+
+    def feed(self, raw: bytes) -> None:
+        for start in range(0, len(raw), DECODE_STEP):
+            self._keep(self.decoder.decode(raw[start : start + DECODE_STEP]))
+
+    def finish(self) -> None:
+        self._keep(self.decoder.flush())
+        self.response._content = b"".join(self.chunks)
+
+
 def read_bounded(response: httpx.Response, limit: int) -> None:
     """Read a streamed answer's body into response.content, stopping with ResponseTooLargeError (and the
     response closed) once more than `limit` bytes have been decoded."""
@@ -247,24 +277,13 @@ def read_bounded(response: httpx.Response, limit: int) -> None:
             return
         if fits is False:
             raise _too_large(response, limit)
-        decoder = response._get_content_decoder()
-        chunks: list[bytes] = []
-        total = 0
+        body = _Bounded(response, limit)
         for raw in response.iter_raw():
-            for start in range(0, len(raw), DECODE_STEP):
-                part = decoder.decode(raw[start : start + DECODE_STEP])
-                total += len(part)
-                if total > limit:
-                    raise _too_large(response, limit)
-                chunks.append(part)
-        part = decoder.flush()
-        if total + len(part) > limit:
-            raise _too_large(response, limit)
-        chunks.append(part)
+            body.feed(raw)
+        body.finish()
     except BaseException:
         response.close()
         raise
-    response._content = b"".join(chunks)
 
 
 async def aread_bounded(response: httpx.Response, limit: int) -> None:
@@ -276,24 +295,13 @@ async def aread_bounded(response: httpx.Response, limit: int) -> None:
             return
         if fits is False:
             raise _too_large(response, limit)
-        decoder = response._get_content_decoder()
-        chunks: list[bytes] = []
-        total = 0
+        body = _Bounded(response, limit)
         async for raw in response.aiter_raw():
-            for start in range(0, len(raw), DECODE_STEP):
-                part = decoder.decode(raw[start : start + DECODE_STEP])
-                total += len(part)
-                if total > limit:
-                    raise _too_large(response, limit)
-                chunks.append(part)
-        part = decoder.flush()
-        if total + len(part) > limit:
-            raise _too_large(response, limit)
-        chunks.append(part)
+            body.feed(raw)
+        body.finish()
     except BaseException:
         await response.aclose()
         raise
-    response._content = b"".join(chunks)
 
 
 def connection_error(error: Exception, method: str, url: str) -> APIConnectionError:
@@ -305,9 +313,8 @@ def connection_error(error: Exception, method: str, url: str) -> APIConnectionEr
     quotes_request = isinstance(error, httpx.LocalProtocolError | httpx.UnsupportedProtocol)
     reason = type(error).__name__ if quotes_request else (str(error) or type(error).__name__)
     target = httpx.URL(url)
-    port = target.port or {"http": 80, "https": 443}.get(target.scheme)
     # The host and port say where it was trying to go (URLs of this API carry no credentials).
-    return kind(f"{method} {target.host}:{port}{target.path}: {reason}", method=method, url=url)
+    return kind(f"{method} {target.host}:{_port(target)}{target.path}: {reason}", method=method, url=url)
 
 
 def log_retry(method: str, url: str, outcome: httpx.Response | Exception, wait: float, retry: Retry) -> None:
