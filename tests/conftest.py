@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from socketserver import BaseServer
 from typing import Any
 
 import pytest
@@ -62,3 +66,16 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
     return attempts
+
+
+@contextmanager
+def serving(server: BaseServer, poll_interval: float = 0.5) -> Iterator[None]:
+    """A test's own server (http.server's, on 127.0.0.1) answering in a thread; shut down and closed after."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": poll_interval}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,6 +20,7 @@ from voipstudio_callmeback import AsyncCallMeBack, CallMeBack
 from voipstudio_callmeback._auth import InsecureTransportError
 from voipstudio_callmeback_sandbox import DEMO_ACCOUNT
 
+from conftest import serving
 from sandbox.support import RunningServer
 
 # An address of TEST-NET-1 (RFC 5737): nothing answers there, and nothing is ever sent to it here.
@@ -151,14 +151,8 @@ class _Forward(BaseHTTPRequestHandler):
 @pytest.fixture
 def forwarding_proxy() -> Iterator[ForwardingProxy]:
     proxy = ForwardingProxy()
-    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(proxy):
         yield proxy
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
-        thread.join(10)
 
 
 def test_a_proxy_on_this_machine_carries_the_requests(

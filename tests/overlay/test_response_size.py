@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import http.server
-import threading
 import tracemalloc
 import zlib
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from voipstudio_callmeback import (
 )
 from voipstudio_callmeback._cli._http import export_http_client
 
-from conftest import ROOT
+from conftest import ROOT, serving
 
 MIB = 1024 * 1024
 BOMB_SIZE = 100 * MIB
@@ -103,14 +102,8 @@ def base_url() -> Iterator[str]:
     server.daemon_threads = True
     # A client that stops reading resets the connection: expected here, not worth a traceback on stderr.
     server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(server, poll_interval=0.05):
         yield f"http://127.0.0.1:{server.server_address[1]}/v1.1/voipstudio"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def sync_get(base_url: str, path: str, **options: Any) -> Any:

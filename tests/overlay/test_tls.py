@@ -12,7 +12,6 @@ import json
 import shutil
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import Any
 import httpx
 import pytest
 from voipstudio_callmeback import APIConnectionError, AsyncCallMeBack, CallMeBack
+
+from conftest import serving
 
 TOKEN = "tls-test-session-token-0123456789abcdef"  # noqa: S105 - made up, for a server of this test
 
@@ -88,14 +89,8 @@ def server(certificate: tuple[Path, Path]) -> Iterator[TlsServer]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*certificate)
     running = TlsServer(context)
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(running):
         yield running
-    finally:
-        running.shutdown()
-        running.server_close()
-        thread.join(10)
 
 
 def test_an_untrusted_certificate_gets_no_request(server: TlsServer) -> None:
