@@ -9,12 +9,12 @@ import http.client
 import json
 import socket
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from voipstudio_callmeback_testing import Sandbox
 
+from hostile.asgi import asgi_call
 from hostile.corpus import CASES, COLLECTIONS, PREFIX, SPEC, WRITES, Case
 from schemas import errors as schema_errors
 
@@ -63,35 +63,16 @@ def in_process(kit: Sandbox, case: Case, where: str | None = None) -> tuple[int,
     raw = (where or PREFIX + case.target).encode("latin-1")
     raw_path, _, query = raw.partition(b"?")
     decoded = raw_path.decode("latin-1")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": case.method,
-        "scheme": "http",
-        "path": unquote(decoded) if "%" in decoded else decoded,
-        "raw_path": raw_path,
-        "query_string": query,
-        "root_path": "",
-        "headers": case.request_headers(),
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-    chunks = list(case.body) or [b""]
-    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    async def run() -> None:
-        await kit.app(scope, receive, send)
-
-    asyncio.run(run())
-    return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
+    return asgi_call(
+        kit.app,
+        asyncio.run,
+        method=case.method,
+        path=unquote(decoded) if "%" in decoded else decoded,
+        raw_path=raw_path,
+        query_string=query,
+        headers=case.request_headers(),
+        chunks=list(case.body),
+    )
 
 
 def over_socket(address: tuple[str, int], case: Case, where: str) -> tuple[int, bytes]:

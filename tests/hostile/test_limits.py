@@ -6,7 +6,6 @@ import base64
 import copy
 import json
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 from urllib.parse import unquote_to_bytes, urlencode
 
 import pytest
@@ -18,6 +17,7 @@ from voipstudio_callmeback_sandbox._limits import (
     MAX_QUERY_STRING_LENGTH,
 )
 
+from hostile.asgi import asgi_call
 from sandbox.support import _SPEC, COLLECTIONS, FakeClock, InProcessSandbox
 
 PREFIX = "/v1.1/voipstudio"
@@ -48,36 +48,19 @@ def call(
     headers = [(b"host", b"sandbox"), *([(b"authorization", AUTH)] if auth else [])]
     if body:
         headers += [JSON, (b"content-length", str(len(body)).encode())]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": unquote_to_bytes(raw_path).decode(),
-        "raw_path": raw_path,
-        "query_string": urlencode(query or {}).encode(),
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 1),
-        "server": ("sandbox", 80),
-    }
-    messages = [{"type": "http.request", "body": body, "more_body": False}]
-    sent: list[dict[str, object]] = []
-
-    async def receive() -> dict[str, object]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    async def run() -> None:
-        await sandbox.app(scope, receive, send)
-
     before = sandbox.store.changes()
-    sandbox._runner.run(run())
-    status = int(sent[0]["status"])  # type: ignore[call-overload]
-    found = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))  # type: ignore[misc]
+    status, answer = asgi_call(
+        sandbox.app,
+        sandbox._runner.run,
+        method=method,
+        path=unquote_to_bytes(raw_path).decode(),
+        raw_path=raw_path,
+        query_string=urlencode(query or {}).encode(),
+        headers=headers,
+        chunks=[body],
+        server=("sandbox", 80),
+    )
+    found = json.loads(answer)
     if status >= 400:
         assert sandbox.store.changes() == before, "a refused request wrote"
         assert isinstance(found["message"], str)
