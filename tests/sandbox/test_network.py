@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -281,27 +282,20 @@ def test_the_demo_account_is_not_served_beyond_loopback_without_being_asked() ->
     assert DEMO_ACCOUNT.api_key not in done.stderr
 
 
+@contextmanager
+def on_every_address(tmp_path: Path, *options: str) -> Iterator[tuple[str, int, list[str], Path]]:
+    """The sandbox listening on 0.0.0.0 with `options` (briefly): its base URL on 127.0.0.1, where every
+    request of these tests goes, its port, its banner, and the file its standard error goes to."""
+    stderr_path = tmp_path / "stderr"
+    command = sandbox_command("--host", EVERY_ADDRESS, *options, "--db", ":memory:", "--cdrs", "5", "--quiet")
+    with stderr_path.open("w") as stderr, running_sandbox(command=command, stderr=stderr) as sandbox:
+        url = httpx.URL(sandbox.url)
+        yield str(url.copy_with(host="127.0.0.1")), int(url.port or 0), list(sandbox.banner), stderr_path
+
+
 def test_the_demo_account_on_the_network_is_served_with_a_warning(tmp_path: Path) -> None:
     """With --allow-demo-on-network it listens (briefly, here; all traffic to 127.0.0.1) and warns on stderr."""
-    stderr_path = tmp_path / "stderr"
-    with (
-        stderr_path.open("w") as stderr,
-        running_sandbox(
-            command=sandbox_command(
-                "--host",
-                EVERY_ADDRESS,
-                "--allow-demo-on-network",
-                "--db",
-                ":memory:",
-                "--cdrs",
-                "5",
-                "--quiet",
-            ),
-            stderr=stderr,
-        ) as sandbox,
-    ):
-        port = httpx.URL(sandbox.url).port
-        local = f"http://127.0.0.1:{port}/v1.1/voipstudio"
+    with on_every_address(tmp_path, "--allow-demo-on-network") as (local, port, _, stderr_path):
         assert httpx.get(local + SETTINGS, auth=DEMO_AUTH, timeout=10).status_code == 200
         # The banner's URL names 0.0.0.0: that Host is served (an address, which no one can rebind).
         named = {"Host": f"{EVERY_ADDRESS}:{port}"}
@@ -315,30 +309,11 @@ def test_accounts_beyond_loopback_leave_the_demo_account_out(tmp_path: Path) -> 
     """--host 0.0.0.0 with --accounts: no warning, no demo credentials on the banner, the demo key refused,
     the file's accounts served (traffic to 127.0.0.1 only)."""
     accounts = accounts_file(tmp_path, [SECOND_ACCOUNT, TWO_FACTOR_ACCOUNT])
-    stderr_path = tmp_path / "stderr"
-    with (
-        stderr_path.open("w") as stderr,
-        running_sandbox(
-            command=sandbox_command(
-                "--host",
-                EVERY_ADDRESS,
-                "--accounts",
-                str(accounts),
-                "--db",
-                ":memory:",
-                "--cdrs",
-                "5",
-                "--quiet",
-            ),
-            stderr=stderr,
-        ) as sandbox,
-    ):
-        port = httpx.URL(sandbox.url).port
-        local = f"http://127.0.0.1:{port}/v1.1/voipstudio"
+    with on_every_address(tmp_path, "--accounts", str(accounts)) as (local, _, banner_lines, stderr_path):
         assert httpx.get(local + SETTINGS, auth=DEMO_AUTH, timeout=10).status_code == 401
         second = httpx.BasicAuth(str(SECOND_ACCOUNT.user_id), SECOND_ACCOUNT.api_key)
         assert httpx.get(local + SETTINGS, auth=second, timeout=10).status_code == 200
-        banner = "\n".join(sandbox.banner)
+    banner = "\n".join(banner_lines)
     assert "demo login" not in banner
     assert DEMO_ACCOUNT.api_key not in banner
     assert "WARNING" not in stderr_path.read_text()
