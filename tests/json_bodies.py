@@ -31,8 +31,11 @@ def values(schema: dict[str, Any], strict: bool) -> st.SearchStrategy[Any]:
     """JSON values the schema allows, and (unless strict) now and then one it does not."""
     schema = resolved(schema)
     kind = schema.get("type")
-    if kind == "object" or "properties" in schema:
-        allowed: st.SearchStrategy[Any] = objects(schema, strict)
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if branches and kind is None:  # a value of one of the branches (oneOf: one that fits another too is rare)
+        allowed: st.SearchStrategy[Any] = st.one_of([values(branch, strict) for branch in branches])
+    elif kind == "object" or "properties" in schema:
+        allowed = objects(schema, strict)
     elif kind == "array":
         allowed = st.lists(values(schema.get("items") or {}, strict), max_size=3)
     else:

@@ -14,6 +14,9 @@ from voipstudio_callmeback._resources import RESOURCE_ITEMS
 from voipstudio_callmeback_client.models import Cdr, ErrorResponse
 from voipstudio_callmeback_client.types import UNSET
 
+from conftest import load_spec
+from schemas import resolve
+
 # The models of the resources' items (what the spec's collections hold) and of errors.
 FLAT_MODELS = sorted({*RESOURCE_ITEMS.values(), ErrorResponse}, key=lambda model: model.__name__)
 
@@ -23,13 +26,36 @@ def json_names(model: type[Any]) -> dict[str, str]:
     return {field.name: field.name.removesuffix("_") for field in attrs.fields(model) if field.init}
 
 
+def tagged(schema: Any, tag: str) -> Any:
+    """A value of `schema` that carries `tag`: the string itself where a string may stand (from_dict keeps a
+    scalar as it arrives, whatever the field's type), else an array or object holding it, so that a
+    value lands visibly in one attribute only."""
+    spec = load_spec()
+    schema = resolve(spec, schema) or {}
+    branches = [resolve(spec, branch) for branch in schema.get("anyOf") or schema.get("oneOf") or []]
+    if not branches:
+        branches = [schema]
+    if not any(branch.get("type") in ("array", "object") for branch in branches):
+        return tag
+    branch = next(branch for branch in branches if branch.get("type") in ("array", "object"))
+    if branch["type"] == "array":
+        return [tagged(branch.get("items") or {}, tag)]
+    properties = branch.get("properties") or {}
+    if properties:
+        name, prop = next(iter(properties.items()))
+        return {name: tagged(prop, tag)}
+    return {"member": tag}
+
+
 @pytest.mark.parametrize("model", FLAT_MODELS, ids=lambda model: model.__name__)
 def test_every_member_lands_in_its_own_attribute(model: type[Any]) -> None:
     names = json_names(model)
-    body = {member: f"value of {member}" for member in names.values()}
+    properties = load_spec()["components"]["schemas"][model.__name__]["properties"]
+    body = {member: tagged(properties[member], f"value of {member}") for member in names.values()}
     parsed = model.from_dict(body)
     for attribute, member in names.items():
-        assert getattr(parsed, attribute) == f"value of {member}", attribute
+        value = getattr(parsed, attribute)
+        assert (value if isinstance(value, str) else repr(value)).count(f"value of {member}") == 1, attribute
     assert parsed.additional_properties == {}
     assert parsed.to_dict() == body
 

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from voipstudio_callmeback._filters import OPERATORS, Operator
 from voipstudio_callmeback._resources import OPERATION_METHODS, RESOURCE_ITEMS
+from voipstudio_callmeback_sandbox._cli import parser as sandbox_parser
+from voipstudio_callmeback_sandbox._config import API_VERSIONS, MAX_BODY_BYTES
+from voipstudio_callmeback_sandbox._limits import MAX_FILTER_CONDITIONS, MAX_FILTER_VALUE_LENGTH
+from voipstudio_callmeback_sandbox._store import (
+    DEFAULT_PAGE_SIZE,
+    FAILED_LOGIN_WINDOW,
+    LOCKOUT_SECONDS,
+    MAX_FAILED_LOGINS,
+    NONCE_LIFETIME,
+)
 
-from conftest import load_spec, operations
+from conftest import ROOT, load_spec, operations
+from filter_pattern import MAX_CONDITIONS, MAX_STRING, filter_parameters
 from reference_page import DocumentedOperation
 from schemas import resolve
 
@@ -20,7 +32,6 @@ BEYOND_THE_PAGE = {
     ("POST", "/login"): "the service's login, from its API introduction (docs/spec-decisions.md)",
     ("POST", "/login2fa"): "the two-factor step of that login (docs/spec-decisions.md)",
 }
-LIST_PARAMETERS = ["Page", "Limit", "Sort", "Dir", "Filter"]
 SCALAR_TYPES = ("string", "number", "integer", "boolean")
 # The schemas of the resources' items: what the collections hold.
 RESOURCE_SCHEMAS = sorted(model.__name__ for model in RESOURCE_ITEMS.values())
@@ -149,12 +160,23 @@ class TestAgainstReferencePage:
 
 class TestConventions:
     def test_servers_offer_both_api_versions(self, spec: dict[str, Any]) -> None:
-        """One server URL with a version variable: v1.1 by default, v1.2 allowed."""
-        (server,) = spec["servers"]
-        assert server["url"] == "https://l7api.com/{version}/voipstudio"
-        version = server["variables"]["version"]
+        """Production first (generators take the first server as the default base URL), then the sandbox on
+        this machine, each with a version variable: v1.1 by default, v1.2 allowed; the sandbox's versions
+        are those it serves."""
+        production, sandbox = spec["servers"]
+        assert production["url"] == "https://l7api.com/{version}/voipstudio"
+        version = production["variables"]["version"]
         assert version["enum"] == ["v1.1", "v1.2"]
         assert version["default"] == "v1.1"
+        assert sandbox["url"] == "http://127.0.0.1:{port}/{version}/voipstudio"
+        assert sandbox["variables"]["version"]["enum"] == list(API_VERSIONS), (
+            "the sandbox server's version enum in openapi.yaml must list the versions the sandbox serves "
+            "(API_VERSIONS in sandbox/voipstudio_callmeback_sandbox/_config.py)"
+        )
+        assert sandbox["variables"]["version"]["default"] == API_VERSIONS[0]
+        assert sandbox["variables"]["port"]["default"] == str(sandbox_parser().get_default("port")), (
+            "the sandbox server's port default in openapi.yaml must be the sandbox's --port default (_cli.py)"
+        )
 
     def test_security_token_or_basic_and_none_for_login(self, spec: dict[str, Any]) -> None:
         """Module operations accept X-Auth-Token or Basic; the login operations need nothing."""
@@ -179,8 +201,9 @@ class TestConventions:
         for op in module_operations(spec).values():
             if op["operationId"].startswith("list"):
                 refs = [p["$ref"].rsplit("/", 1)[1] for p in op["parameters"]]
-                assert refs[:2] + refs[3:] == [name for name in LIST_PARAMETERS if name != "Sort"], op["operationId"]
+                assert refs[:2] + refs[3:4] == ["Page", "Limit", "Dir"], op["operationId"]
                 assert resolve(spec, op["parameters"][2])["name"] == "sort", op["operationId"]
+                assert resolve(spec, op["parameters"][4])["name"] == "filter", op["operationId"]
 
     def test_each_sort_enum_names_the_items_fields(self, spec: dict[str, Any]) -> None:
         """A list's `sort` enum names fields of its items and nothing else, and among them every field with a
@@ -216,8 +239,40 @@ class TestConventions:
         assert params["Limit"]["schema"]["maximum"] == 5000
         assert params["Page"]["schema"]["minimum"] == 1
         assert resolve(spec, params["Dir"]["schema"])["enum"] == ["ASC", "DESC"]
-        assert params["Filter"]["schema"]["type"] == "string"
-        assert params["Filter"]["example"].startswith('[{"property":')
+        for where, parameter, _pattern in filter_parameters(spec):
+            assert parameter["schema"]["type"] == "string", where
+            assert parameter["example"].startswith('[{"property":'), where
+            assert re.search(parameter["schema"]["pattern"], parameter["example"]), where
+
+    def test_each_filter_pattern_admits_exactly_the_lists_conditions(self, spec: dict[str, Any]) -> None:
+        """A list's filter pattern is the one scripts/lib/filter_pattern.py writes from its sort enum and the
+        FilterOperator enum: a field added to a sort enum, or an operator, fails here until the pattern follows."""
+        found = filter_parameters(spec)
+        lists = [op for op in module_operations(spec).values() if op["operationId"].startswith("list")]
+        assert len(found) == len(lists)
+        for where, parameter, expected in found:
+            assert parameter["schema"].get("pattern") == expected, (
+                f"openapi.yaml {where}: its schema's pattern must be the one `scripts/filter-pattern` prints for it "
+                "(the list's sort fields and FilterOperator, as a well-formed JSON array of conditions)"
+            )
+
+    def test_filter_bounds_are_the_sandboxs(self, spec: dict[str, Any]) -> None:
+        """The pattern's bounds (conditions, string value length) are the sandbox's limits, and the FilterCondition
+        schema and the parameters' x-json-content say the same."""
+        assert MAX_CONDITIONS == MAX_FILTER_CONDITIONS, "scripts/lib/filter_pattern.py MAX_CONDITIONS"
+        assert MAX_STRING == MAX_FILTER_VALUE_LENGTH, "scripts/lib/filter_pattern.py MAX_STRING"
+        value = resolve(spec, spec["components"]["schemas"]["FilterCondition"])["properties"]["value"]
+        (text,) = [branch for branch in value["anyOf"] if branch.get("type") == "string"]
+        assert text["maxLength"] == MAX_STRING, "openapi.yaml FilterCondition.value's string maxLength"
+        for where, parameter, _pattern in filter_parameters(spec):
+            assert parameter["x-json-content"]["maxItems"] == MAX_CONDITIONS, f"openapi.yaml {where} x-json-content"
+            assert parameter["x-json-content"]["items"] == {"$ref": "#/components/schemas/FilterCondition"}, where
+
+    def test_the_clients_operators_are_the_specs(self, spec: dict[str, Any]) -> None:
+        """The client's Filter takes exactly the operators of FilterOperator (its Literal cannot be derived)."""
+        operators = resolve(spec, spec["components"]["schemas"]["FilterOperator"])["enum"]
+        assert list(OPERATORS) == operators, "overlays/voipstudio_callmeback/_filters.py: Operator and OPERATORS"
+        assert list(get_args(Operator)) == operators, "overlays/voipstudio_callmeback/_filters.py: Operator"
 
     def test_no_timestamp_claims_rfc3339(self, spec: dict[str, Any]) -> None:
         """No schema says format: date-time; timestamps use the service's own pattern."""
@@ -286,3 +341,25 @@ class TestConventions:
                 (_, target_path), _ = by_id[link["operationId"]]
                 assert target_path.endswith("/{id}")
                 assert link["parameters"] == {"id": "$response.body#/data/id"}
+
+
+# Figures of the sandbox that openapi.yaml's descriptions give (for other teams, who read the spec, not the
+# sandbox's code): each sentence's pattern in the spec's text, and the constant it must state.
+SANDBOX_FIGURES = [
+    (r"the sandbox's is (\d+)\)", DEFAULT_PAGE_SIZE, "DEFAULT_PAGE_SIZE in sandbox/.../_store.py"),
+    (r"the sandbox's last (\d+) seconds", NONCE_LIFETIME, "NONCE_LIFETIME in sandbox/.../_store.py"),
+    (r"the sandbox's after (\d+) seconds", NONCE_LIFETIME, "NONCE_LIFETIME (CHANGELOG's spec section)"),
+    (r"The sandbox refuses after (\d+) failures", MAX_FAILED_LOGINS, "MAX_FAILED_LOGINS in _store.py"),
+    (r"failures within (\d+) minutes", FAILED_LOGIN_WINDOW / 60, "FAILED_LOGIN_WINDOW in _store.py"),
+    (r"minutes, for (\d+)\s+minutes", LOCKOUT_SECONDS / 60, "LOCKOUT_SECONDS in _store.py"),
+    (r"the sandbox accepts (\d+) MiB", MAX_BODY_BYTES / 2**20, "MAX_BODY_BYTES in sandbox/.../_config.py"),
+]
+
+
+@pytest.mark.parametrize(("sentence", "constant", "where"), SANDBOX_FIGURES, ids=[f[2] for f in SANDBOX_FIGURES])
+def test_the_specs_sandbox_figures_are_the_sandboxs(sentence: str, constant: float, where: str) -> None:
+    """A figure of the sandbox in openapi.yaml (or in the CHANGELOG of the spec) is the one its code uses."""
+    text = (ROOT / "openapi.yaml").read_text(encoding="utf-8") + (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    found = [float(value) for value in re.findall(sentence, text)]
+    assert found, f"openapi.yaml no longer says {sentence!r}: update SANDBOX_FIGURES in {__file__}"
+    assert set(found) == {constant}, f"openapi.yaml says {found} where {where} is {constant}: make them agree"

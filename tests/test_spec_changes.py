@@ -186,9 +186,9 @@ def add_copy_setting(document: dict[str, Any]) -> None:
     """POST /callmeback/settings/{id}/copy: an operation no convention places."""
     get = document["paths"]["/callmeback/settings/{id}"]["get"]
     document["paths"]["/callmeback/settings/{id}/copy"] = {
-        "parameters": document["paths"]["/callmeback/settings/{id}"]["parameters"],
         "post": {
             "operationId": "copySetting",
+            "parameters": get["parameters"],
             "tags": ["Settings"],
             "summary": "Copy widget settings",
             "description": "Creates settings with the fields of the given ones.",

@@ -19,7 +19,12 @@ from conftest import ROOT
 
 TEMPLATES = ROOT / "templates"
 UPSTREAM = TEMPLATES / "upstream"
-FORKS = sorted(path.name for path in TEMPLATES.glob("*.jinja"))
+# The forks: every template outside upstream/ and join/, by its path (property_templates/... included).
+FORKS = sorted(
+    path.relative_to(TEMPLATES).as_posix()
+    for path in TEMPLATES.rglob("*.jinja")
+    if path.relative_to(TEMPLATES).parts[0] not in {UPSTREAM.name, "join"}
+)
 
 
 def installed(name: str) -> str:
@@ -28,7 +33,7 @@ def installed(name: str) -> str:
 
 
 def test_every_fork_replaces_a_template_of_the_generator() -> None:
-    """A template at the top of templates/ has the name of one of the generator's (else it would never be used)."""
+    """A fork (outside upstream/ and join/) has the path of one of the generator's templates (else it is never used)."""
     assert FORKS, "templates/ holds no fork"
     for name in FORKS:
         assert (resources.files("openapi_python_client") / "templates" / name).is_file(), (
@@ -60,7 +65,7 @@ def test_each_fork_was_made_from_the_installed_generators_template(name: str) ->
 
 def test_upstream_holds_only_bases_of_forks() -> None:
     """No stale base is kept for a fork that is gone."""
-    assert sorted(path.name for path in UPSTREAM.glob("*.jinja")) == FORKS
+    assert sorted(path.relative_to(UPSTREAM).as_posix() for path in UPSTREAM.rglob("*.jinja")) == FORKS
 
 
 @pytest.mark.parametrize("name", FORKS)

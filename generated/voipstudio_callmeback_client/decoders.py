@@ -28,6 +28,7 @@ from .models import (
     Cdr,
     CdrList,
     LoginSuccess,
+    ResourceLinks,
     Setting,
     SettingList,
     SettingResponse,
@@ -49,20 +50,24 @@ _astuple = msgspec.structs.astuple
 class _Button(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     id: int
     name: str | None = _UNSET
-    data_online: Any = _UNSET
-    data_offline: Any = _UNSET
+    data_online: str | None = _UNSET
+    data_offline: str | None = _UNSET
     created_at: str | None = _UNSET
+
+
+class _ResourceLinks(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    pass  # no declared member: only an empty object takes this path
 
 
 class _ButtonResponse(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     data: _Button
-    links: Any = _UNSET
+    links: _ResourceLinks = _UNSET
 
 
 def _build_button_response(value: _ButtonResponse) -> ButtonResponse:
     return ButtonResponse(
         Button(*_astuple(value.data)),
-        value.links,
+        UNSET if value.links is _UNSET else ResourceLinks(*_astuple(value.links)),
     )
 
 
@@ -96,7 +101,7 @@ class _Cdr(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, rename={"ty
     charge: int | float | None = _UNSET
     t_cause: str | None = _UNSET
     info: str | None = _UNSET
-    labels: Any = _UNSET
+    labels: list[Any] | None = _UNSET
     metadata: str | None = _UNSET
     nb_notes: int | None = _UNSET
 
@@ -121,19 +126,19 @@ class _LoginSuccess(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class _Setting(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     id: int
-    allowed_countries: Any = _UNSET
+    allowed_countries: str | None = _UNSET
     button_id: int | None = _UNSET
     created_at: str | None = _UNSET
-    culture: Any = _UNSET
+    culture: int | None | str = _UNSET
     ddi: int | None = _UNSET
     floating_icon: bool | None = _UNSET
     name: str | None = _UNSET
-    position: Any = _UNSET
+    position: int | None | str = _UNSET
     privacy_policy_url: str | None = _UNSET
     show_to_allowed_countries_only: bool | None = _UNSET
     title: str | None = _UNSET
     welcome_screen_msg: str | None = _UNSET
-    max_call_rate: Any = _UNSET
+    max_call_rate: int | float | None | str = _UNSET
 
 
 class _SettingList(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -150,13 +155,13 @@ def _build_setting_list(value: _SettingList) -> SettingList:
 
 class _SettingResponse(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     data: _Setting
-    links: Any = _UNSET
+    links: _ResourceLinks = _UNSET
 
 
 def _build_setting_response(value: _SettingResponse) -> SettingResponse:
     return SettingResponse(
         Setting(*_astuple(value.data)),
-        value.links,
+        UNSET if value.links is _UNSET else ResourceLinks(*_astuple(value.links)),
     )
 
 
@@ -182,14 +187,14 @@ def _build_visitor_list(value: _VisitorList) -> VisitorList:
 
 class _Website(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     id: int
-    allowed_countries: Any = _UNSET
+    allowed_countries: str | None = _UNSET
     button_id: int | None = _UNSET
     created_at: str | None = _UNSET
-    culture: Any = _UNSET
+    culture: int | None | str = _UNSET
     ddi: int | None = _UNSET
     floating_icon: bool | None = _UNSET
     name: str | None = _UNSET
-    position: Any = _UNSET
+    position: int | None | str = _UNSET
     privacy_policy_url: str | None = _UNSET
     show_to_allowed_countries_only: bool | None = _UNSET
     title: str | None = _UNSET
@@ -278,6 +283,7 @@ DECODERS: dict[type[Any], Callable[[bytes], Any]] = {
 # bodies into structs of its own (the command line's exports read rows without making models).
 STRUCTS: dict[type[Any], type[msgspec.Struct]] = {
     Button: _Button,
+    ResourceLinks: _ResourceLinks,
     ButtonResponse: _ButtonResponse,
     Cdr: _Cdr,
     CdrList: _CdrList,

@@ -104,7 +104,7 @@ OPERATIONS: Mapping[str, Operation] = {
         method="POST",
         path="/login",
         summary="Log in and obtain a session token",
-        description="Exchanges an email address and password for a session token. When the\naccount has two-factor authentication enabled the service answers 202\nwith a `nonce` instead; send the code the user received together with\nthat nonce to `POST /login2fa` to obtain the token.\n",
+        description="Exchanges an email address and password for a session token. The\nlogin has two outcomes, and a client must branch on the status code:\n\n- **200** (`LoginSuccess`): logged in; `user_token` and `user_id`\n  authenticate further requests. The example `demo` (the sandbox's\n  demo account) gets this answer, `success`.\n- **202** (`TwoFactorChallenge`): the account has two-factor\n  authentication; the answer holds a `nonce` instead of a token. Send the\n  code the user received together with that nonce to `POST /login2fa`\n  to obtain the token. The answer's example is `challenge`; the\n  sandbox answers it for an account given a second factor\n  (`--accounts`).\n\nA nonce is good for one attempt at `POST /login2fa` and expires (the\nservice does not publish when; the sandbox's last 300 seconds); a wrong\ncode or an expired nonce means logging in again.\n",
         authenticated=False,
         parameters=(),
         body=Body(
@@ -309,8 +309,13 @@ OPERATIONS: Mapping[str, Operation] = {
                 python_name="filter_",
                 location="query",
                 required=False,
-                description='Conditions the items must all meet, as a JSON array serialised into\none query string value (URL-encoded like any other value). Each\nelement is an object with exactly these members:\n\n- `property` (string): the name of a field of the resource, one of\n  those its `sort` parameter lists, such as `id`, or `calldate` for\n  call detail records (visitors take any field name, as their `sort`\n  does);\n- `operator` (string): one of `eq` (equal), `like` (SQL `LIKE`\n  pattern, `%` matches any run of characters), `gt`, `gte`, `lt`,\n  `lte` (greater than, greater or equal, less than, less or equal);\n- `value` (string, number or boolean; not null): the value to compare\n  with; timestamps are written `YYYY-MM-DD HH:MM:SS`.\n\nAll conditions are combined with AND. A property the resource does not\nhave (or does not filter on), or a null value, is rejected with 400\n"Filtration error";\nan operator outside the list above, such as `between`, is rejected\nwith 400 too. Example, every item with an id above 1000:\n`[{"property":"id","operator":"gt","value":1000}]`; every call since\n1 March 2022:\n`[{"property":"calldate","operator":"gte","value":"2022-03-01 00:00:00"}]`.\n',
-                schema={"type": "string", "minLength": 2, "pattern": "^\\["},
+                description='Conditions the settings must all meet (AND): a JSON array of\n`FilterCondition` objects, serialised into one query string value\n(URL-encoded like any other value), each naming as `property`\none of the fields `sort` lists (`SettingSortField`).\nThe members are written in the order `property`, `operator`, `value`,\nwith at most one space after `:` and `,` (as JSON encoders write them);\n`like` takes a string; a string value holds at most 1000 characters, a\nnumber at most 18 digits before its point; at most 50 conditions. The\npattern says exactly this, so that generated values are valid filters.\nA filter the service cannot apply is rejected with 400 "Filtration\nerror". Example: `[{"property":"id","operator":"gt","value":1000}]`.\n',
+                schema={
+                    "type": "string",
+                    "minLength": 2,
+                    "maxLength": 5000,
+                    "pattern": '^\\[(?:\\{"property": ?"(?:id|allowed_countries|button_id|created_at|culture|ddi|floating_icon|name|position|privacy_policy_url|show_to_allowed_countries_only|title|welcome_screen_msg|max_call_rate)", ?"operator": ?(?:"(?:like)", ?"value": ?"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|"(?:eq|gt|gte|lt|lte)", ?"value": ?(?:"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|-?(?:0|[1-9][0-9]{0,17})(?:\\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,2})?|true|false))\\}(?:, ?\\{"property": ?"(?:id|allowed_countries|button_id|created_at|culture|ddi|floating_icon|name|position|privacy_policy_url|show_to_allowed_countries_only|title|welcome_screen_msg|max_call_rate)", ?"operator": ?(?:"(?:like)", ?"value": ?"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|"(?:eq|gt|gte|lt|lte)", ?"value": ?(?:"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|-?(?:0|[1-9][0-9]{0,17})(?:\\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,2})?|true|false))\\}){0,49})?\\]$',
+                },
             ),
         ),
         body=None,
@@ -320,6 +325,7 @@ OPERATIONS: Mapping[str, Operation] = {
             200: models.SettingList,
             400: models.ErrorResponse,
             401: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",
@@ -343,7 +349,9 @@ OPERATIONS: Mapping[str, Operation] = {
                                 "description": "The settings' id.",
                             },
                             "allowed_countries": {
-                                "description": "The countries the widget is offered in, as the service stores them. The reference page gives this field no type; it has only been seen as a string, and any JSON value is accepted."
+                                "type": "string",
+                                "nullable": True,
+                                "description": "The countries the widget is offered in, as the service stores them (written as a string in `allowed_countries` of the request bodies). The reference page gives this field no type; it has only been seen as a string.",
                             },
                             "button_id": {
                                 "type": "integer",
@@ -359,7 +367,11 @@ OPERATIONS: Mapping[str, Operation] = {
                                 "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
                             },
                             "culture": {
-                                "description": "The widget's language, as the index the service returns (an integer in every example). The reference page types it as a string, so any JSON value is accepted."
+                                "description": "The widget's language, as the index the service returns. An integer in every example and in what the sandbox answers; the reference page types it as a string, so a string is accepted too.",
+                                "anyOf": [
+                                    {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                    {"type": "string", "nullable": True},
+                                ],
                             },
                             "ddi": {
                                 "type": "integer",
@@ -375,7 +387,11 @@ OPERATIONS: Mapping[str, Operation] = {
                             },
                             "name": {"type": "string", "nullable": True, "description": "The widget's name."},
                             "position": {
-                                "description": "Where the widget sits on the page, as the index the service returns (an integer from 0 to 7 in every example). The reference page types it as a string, so any JSON value is accepted."
+                                "description": "Where the widget sits on the page, as the index the service returns. An integer from 0 to 7 in every example and in what the sandbox answers; the reference page types it as a string, so a string is accepted too.",
+                                "anyOf": [
+                                    {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                    {"type": "string", "nullable": True},
+                                ],
                             },
                             "privacy_policy_url": {
                                 "type": "string",
@@ -394,7 +410,11 @@ OPERATIONS: Mapping[str, Operation] = {
                                 "description": "The message on the widget's welcome screen.",
                             },
                             "max_call_rate": {
-                                "description": 'The highest cost per minute, in the account\'s currency, of a call the widget places. Seen as a number (`3.2`) and documented as the string `"100.00"`, so any JSON value is accepted.'
+                                "description": 'The highest cost per minute, in the account\'s currency, of a call the widget places. Seen as a number (`3.2`, and in what the sandbox answers) and documented as the string `"100.00"`, so a string is accepted too.',
+                                "anyOf": [
+                                    {"type": "number", "format": "double", "nullable": True},
+                                    {"type": "string", "nullable": True},
+                                ],
                             },
                         },
                     },
@@ -491,6 +511,7 @@ OPERATIONS: Mapping[str, Operation] = {
             400: models.ErrorResponse,
             401: models.ErrorResponse,
             413: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",
@@ -511,7 +532,9 @@ OPERATIONS: Mapping[str, Operation] = {
                             "description": "The settings' id.",
                         },
                         "allowed_countries": {
-                            "description": "The countries the widget is offered in, as the service stores them. The reference page gives this field no type; it has only been seen as a string, and any JSON value is accepted."
+                            "type": "string",
+                            "nullable": True,
+                            "description": "The countries the widget is offered in, as the service stores them (written as a string in `allowed_countries` of the request bodies). The reference page gives this field no type; it has only been seen as a string.",
                         },
                         "button_id": {
                             "type": "integer",
@@ -527,7 +550,11 @@ OPERATIONS: Mapping[str, Operation] = {
                             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
                         },
                         "culture": {
-                            "description": "The widget's language, as the index the service returns (an integer in every example). The reference page types it as a string, so any JSON value is accepted."
+                            "description": "The widget's language, as the index the service returns. An integer in every example and in what the sandbox answers; the reference page types it as a string, so a string is accepted too.",
+                            "anyOf": [
+                                {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ],
                         },
                         "ddi": {
                             "type": "integer",
@@ -543,7 +570,11 @@ OPERATIONS: Mapping[str, Operation] = {
                         },
                         "name": {"type": "string", "nullable": True, "description": "The widget's name."},
                         "position": {
-                            "description": "Where the widget sits on the page, as the index the service returns (an integer from 0 to 7 in every example). The reference page types it as a string, so any JSON value is accepted."
+                            "description": "Where the widget sits on the page, as the index the service returns. An integer from 0 to 7 in every example and in what the sandbox answers; the reference page types it as a string, so a string is accepted too.",
+                            "anyOf": [
+                                {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ],
                         },
                         "privacy_policy_url": {
                             "type": "string",
@@ -562,12 +593,18 @@ OPERATIONS: Mapping[str, Operation] = {
                             "description": "The message on the widget's welcome screen.",
                         },
                         "max_call_rate": {
-                            "description": 'The highest cost per minute, in the account\'s currency, of a call the widget places. Seen as a number (`3.2`) and documented as the string `"100.00"`, so any JSON value is accepted.'
+                            "description": 'The highest cost per minute, in the account\'s currency, of a call the widget places. Seen as a number (`3.2`, and in what the sandbox answers) and documented as the string `"100.00"`, so a string is accepted too.',
+                            "anyOf": [
+                                {"type": "number", "format": "double", "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ],
                         },
                     },
                 },
                 "links": {
-                    "description": "Links related to the resource. The service has only been seen sending an empty object (`{}`); any JSON value is accepted."
+                    "type": "object",
+                    "description": "Links related to the resource, an object. The service has only been seen sending an empty one (`{}`); its members are not documented and every member is kept.",
+                    "additionalProperties": True,
                 },
             },
         },
@@ -599,6 +636,7 @@ OPERATIONS: Mapping[str, Operation] = {
             401: models.ErrorResponse,
             403: models.ErrorResponse,
             404: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",
@@ -619,7 +657,9 @@ OPERATIONS: Mapping[str, Operation] = {
                             "description": "The settings' id.",
                         },
                         "allowed_countries": {
-                            "description": "The countries the widget is offered in, as the service stores them. The reference page gives this field no type; it has only been seen as a string, and any JSON value is accepted."
+                            "type": "string",
+                            "nullable": True,
+                            "description": "The countries the widget is offered in, as the service stores them (written as a string in `allowed_countries` of the request bodies). The reference page gives this field no type; it has only been seen as a string.",
                         },
                         "button_id": {
                             "type": "integer",
@@ -635,7 +675,11 @@ OPERATIONS: Mapping[str, Operation] = {
                             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
                         },
                         "culture": {
-                            "description": "The widget's language, as the index the service returns (an integer in every example). The reference page types it as a string, so any JSON value is accepted."
+                            "description": "The widget's language, as the index the service returns. An integer in every example and in what the sandbox answers; the reference page types it as a string, so a string is accepted too.",
+                            "anyOf": [
+                                {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ],
                         },
                         "ddi": {
                             "type": "integer",
@@ -651,7 +695,11 @@ OPERATIONS: Mapping[str, Operation] = {
                         },
                         "name": {"type": "string", "nullable": True, "description": "The widget's name."},
                         "position": {
-                            "description": "Where the widget sits on the page, as the index the service returns (an integer from 0 to 7 in every example). The reference page types it as a string, so any JSON value is accepted."
+                            "description": "Where the widget sits on the page, as the index the service returns. An integer from 0 to 7 in every example and in what the sandbox answers; the reference page types it as a string, so a string is accepted too.",
+                            "anyOf": [
+                                {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ],
                         },
                         "privacy_policy_url": {
                             "type": "string",
@@ -670,12 +718,18 @@ OPERATIONS: Mapping[str, Operation] = {
                             "description": "The message on the widget's welcome screen.",
                         },
                         "max_call_rate": {
-                            "description": 'The highest cost per minute, in the account\'s currency, of a call the widget places. Seen as a number (`3.2`) and documented as the string `"100.00"`, so any JSON value is accepted.'
+                            "description": 'The highest cost per minute, in the account\'s currency, of a call the widget places. Seen as a number (`3.2`, and in what the sandbox answers) and documented as the string `"100.00"`, so a string is accepted too.',
+                            "anyOf": [
+                                {"type": "number", "format": "double", "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ],
                         },
                     },
                 },
                 "links": {
-                    "description": "Links related to the resource. The service has only been seen sending an empty object (`{}`); any JSON value is accepted."
+                    "type": "object",
+                    "description": "Links related to the resource, an object. The service has only been seen sending an empty one (`{}`); its members are not documented and every member is kept.",
+                    "additionalProperties": True,
                 },
             },
         },
@@ -707,6 +761,7 @@ OPERATIONS: Mapping[str, Operation] = {
             401: models.ErrorResponse,
             403: models.ErrorResponse,
             404: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema=None,
         build=delete_setting._get_kwargs,
@@ -802,6 +857,7 @@ OPERATIONS: Mapping[str, Operation] = {
             413: models.ErrorResponse,
             403: models.ErrorResponse,
             404: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",
@@ -822,7 +878,9 @@ OPERATIONS: Mapping[str, Operation] = {
                             "description": "The settings' id.",
                         },
                         "allowed_countries": {
-                            "description": "The countries the widget is offered in, as the service stores them. The reference page gives this field no type; it has only been seen as a string, and any JSON value is accepted."
+                            "type": "string",
+                            "nullable": True,
+                            "description": "The countries the widget is offered in, as the service stores them (written as a string in `allowed_countries` of the request bodies). The reference page gives this field no type; it has only been seen as a string.",
                         },
                         "button_id": {
                             "type": "integer",
@@ -838,7 +896,11 @@ OPERATIONS: Mapping[str, Operation] = {
                             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
                         },
                         "culture": {
-                            "description": "The widget's language, as the index the service returns (an integer in every example). The reference page types it as a string, so any JSON value is accepted."
+                            "description": "The widget's language, as the index the service returns. An integer in every example and in what the sandbox answers; the reference page types it as a string, so a string is accepted too.",
+                            "anyOf": [
+                                {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ],
                         },
                         "ddi": {
                             "type": "integer",
@@ -854,7 +916,11 @@ OPERATIONS: Mapping[str, Operation] = {
                         },
                         "name": {"type": "string", "nullable": True, "description": "The widget's name."},
                         "position": {
-                            "description": "Where the widget sits on the page, as the index the service returns (an integer from 0 to 7 in every example). The reference page types it as a string, so any JSON value is accepted."
+                            "description": "Where the widget sits on the page, as the index the service returns. An integer from 0 to 7 in every example and in what the sandbox answers; the reference page types it as a string, so a string is accepted too.",
+                            "anyOf": [
+                                {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ],
                         },
                         "privacy_policy_url": {
                             "type": "string",
@@ -873,12 +939,18 @@ OPERATIONS: Mapping[str, Operation] = {
                             "description": "The message on the widget's welcome screen.",
                         },
                         "max_call_rate": {
-                            "description": 'The highest cost per minute, in the account\'s currency, of a call the widget places. Seen as a number (`3.2`) and documented as the string `"100.00"`, so any JSON value is accepted.'
+                            "description": 'The highest cost per minute, in the account\'s currency, of a call the widget places. Seen as a number (`3.2`, and in what the sandbox answers) and documented as the string `"100.00"`, so a string is accepted too.',
+                            "anyOf": [
+                                {"type": "number", "format": "double", "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ],
                         },
                     },
                 },
                 "links": {
-                    "description": "Links related to the resource. The service has only been seen sending an empty object (`{}`); any JSON value is accepted."
+                    "type": "object",
+                    "description": "Links related to the resource, an object. The service has only been seen sending an empty one (`{}`); its members are not documented and every member is kept.",
+                    "additionalProperties": True,
                 },
             },
         },
@@ -923,6 +995,7 @@ OPERATIONS: Mapping[str, Operation] = {
             400: models.ErrorResponse,
             401: models.ErrorResponse,
             413: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",
@@ -944,10 +1017,14 @@ OPERATIONS: Mapping[str, Operation] = {
                         },
                         "name": {"type": "string", "nullable": True, "description": "The button's name."},
                         "data_online": {
-                            "description": "The button's appearance while agents are available, as stored by the service. Written as a string; any JSON value is accepted in responses."
+                            "type": "string",
+                            "nullable": True,
+                            "description": "The button's appearance while agents are available, as stored by the service; the string `data_online` of the request bodies (an opaque string the widget interprets, JSON in the examples).",
                         },
                         "data_offline": {
-                            "description": "The button's appearance while no agent is available, as stored by the service. Written as a string; any JSON value is accepted in responses."
+                            "type": "string",
+                            "nullable": True,
+                            "description": "The button's appearance while no agent is available, as stored by the service; the string `data_offline` of the request bodies (an opaque string the widget interprets, JSON in the examples).",
                         },
                         "created_at": {
                             "type": "string",
@@ -958,7 +1035,9 @@ OPERATIONS: Mapping[str, Operation] = {
                     },
                 },
                 "links": {
-                    "description": "Links related to the resource. The service has only been seen sending an empty object (`{}`); any JSON value is accepted."
+                    "type": "object",
+                    "description": "Links related to the resource, an object. The service has only been seen sending an empty one (`{}`); its members are not documented and every member is kept.",
+                    "additionalProperties": True,
                 },
             },
         },
@@ -990,6 +1069,7 @@ OPERATIONS: Mapping[str, Operation] = {
             401: models.ErrorResponse,
             403: models.ErrorResponse,
             404: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",
@@ -1011,10 +1091,14 @@ OPERATIONS: Mapping[str, Operation] = {
                         },
                         "name": {"type": "string", "nullable": True, "description": "The button's name."},
                         "data_online": {
-                            "description": "The button's appearance while agents are available, as stored by the service. Written as a string; any JSON value is accepted in responses."
+                            "type": "string",
+                            "nullable": True,
+                            "description": "The button's appearance while agents are available, as stored by the service; the string `data_online` of the request bodies (an opaque string the widget interprets, JSON in the examples).",
                         },
                         "data_offline": {
-                            "description": "The button's appearance while no agent is available, as stored by the service. Written as a string; any JSON value is accepted in responses."
+                            "type": "string",
+                            "nullable": True,
+                            "description": "The button's appearance while no agent is available, as stored by the service; the string `data_offline` of the request bodies (an opaque string the widget interprets, JSON in the examples).",
                         },
                         "created_at": {
                             "type": "string",
@@ -1025,7 +1109,9 @@ OPERATIONS: Mapping[str, Operation] = {
                     },
                 },
                 "links": {
-                    "description": "Links related to the resource. The service has only been seen sending an empty object (`{}`); any JSON value is accepted."
+                    "type": "object",
+                    "description": "Links related to the resource, an object. The service has only been seen sending an empty one (`{}`); its members are not documented and every member is kept.",
+                    "additionalProperties": True,
                 },
             },
         },
@@ -1057,6 +1143,7 @@ OPERATIONS: Mapping[str, Operation] = {
             401: models.ErrorResponse,
             403: models.ErrorResponse,
             404: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema=None,
         build=delete_button._get_kwargs,
@@ -1111,6 +1198,7 @@ OPERATIONS: Mapping[str, Operation] = {
             413: models.ErrorResponse,
             403: models.ErrorResponse,
             404: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",
@@ -1132,10 +1220,14 @@ OPERATIONS: Mapping[str, Operation] = {
                         },
                         "name": {"type": "string", "nullable": True, "description": "The button's name."},
                         "data_online": {
-                            "description": "The button's appearance while agents are available, as stored by the service. Written as a string; any JSON value is accepted in responses."
+                            "type": "string",
+                            "nullable": True,
+                            "description": "The button's appearance while agents are available, as stored by the service; the string `data_online` of the request bodies (an opaque string the widget interprets, JSON in the examples).",
                         },
                         "data_offline": {
-                            "description": "The button's appearance while no agent is available, as stored by the service. Written as a string; any JSON value is accepted in responses."
+                            "type": "string",
+                            "nullable": True,
+                            "description": "The button's appearance while no agent is available, as stored by the service; the string `data_offline` of the request bodies (an opaque string the widget interprets, JSON in the examples).",
                         },
                         "created_at": {
                             "type": "string",
@@ -1146,7 +1238,9 @@ OPERATIONS: Mapping[str, Operation] = {
                     },
                 },
                 "links": {
-                    "description": "Links related to the resource. The service has only been seen sending an empty object (`{}`); any JSON value is accepted."
+                    "type": "object",
+                    "description": "Links related to the resource, an object. The service has only been seen sending an empty one (`{}`); its members are not documented and every member is kept.",
+                    "additionalProperties": True,
                 },
             },
         },
@@ -1220,8 +1314,13 @@ OPERATIONS: Mapping[str, Operation] = {
                 python_name="filter_",
                 location="query",
                 required=False,
-                description='Conditions the items must all meet, as a JSON array serialised into\none query string value (URL-encoded like any other value). Each\nelement is an object with exactly these members:\n\n- `property` (string): the name of a field of the resource, one of\n  those its `sort` parameter lists, such as `id`, or `calldate` for\n  call detail records (visitors take any field name, as their `sort`\n  does);\n- `operator` (string): one of `eq` (equal), `like` (SQL `LIKE`\n  pattern, `%` matches any run of characters), `gt`, `gte`, `lt`,\n  `lte` (greater than, greater or equal, less than, less or equal);\n- `value` (string, number or boolean; not null): the value to compare\n  with; timestamps are written `YYYY-MM-DD HH:MM:SS`.\n\nAll conditions are combined with AND. A property the resource does not\nhave (or does not filter on), or a null value, is rejected with 400\n"Filtration error";\nan operator outside the list above, such as `between`, is rejected\nwith 400 too. Example, every item with an id above 1000:\n`[{"property":"id","operator":"gt","value":1000}]`; every call since\n1 March 2022:\n`[{"property":"calldate","operator":"gte","value":"2022-03-01 00:00:00"}]`.\n',
-                schema={"type": "string", "minLength": 2, "pattern": "^\\["},
+                description='Conditions the websites must all meet (AND): a JSON array of\n`FilterCondition` objects, serialised into one query string value\n(URL-encoded like any other value), each naming as `property`\none of the fields `sort` lists (`WebsiteSortField`).\nThe members are written in the order `property`, `operator`, `value`,\nwith at most one space after `:` and `,` (as JSON encoders write them);\n`like` takes a string; a string value holds at most 1000 characters, a\nnumber at most 18 digits before its point; at most 50 conditions. The\npattern says exactly this, so that generated values are valid filters.\nA filter the service cannot apply is rejected with 400 "Filtration\nerror". Example: `[{"property":"id","operator":"gt","value":1000}]`.\n',
+                schema={
+                    "type": "string",
+                    "minLength": 2,
+                    "maxLength": 5000,
+                    "pattern": '^\\[(?:\\{"property": ?"(?:id|allowed_countries|button_id|created_at|culture|ddi|floating_icon|name|position|privacy_policy_url|show_to_allowed_countries_only|title|welcome_screen_msg)", ?"operator": ?(?:"(?:like)", ?"value": ?"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|"(?:eq|gt|gte|lt|lte)", ?"value": ?(?:"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|-?(?:0|[1-9][0-9]{0,17})(?:\\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,2})?|true|false))\\}(?:, ?\\{"property": ?"(?:id|allowed_countries|button_id|created_at|culture|ddi|floating_icon|name|position|privacy_policy_url|show_to_allowed_countries_only|title|welcome_screen_msg)", ?"operator": ?(?:"(?:like)", ?"value": ?"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|"(?:eq|gt|gte|lt|lte)", ?"value": ?(?:"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|-?(?:0|[1-9][0-9]{0,17})(?:\\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,2})?|true|false))\\}){0,49})?\\]$',
+                },
             ),
         ),
         body=None,
@@ -1231,6 +1330,7 @@ OPERATIONS: Mapping[str, Operation] = {
             200: models.WebsiteList,
             400: models.ErrorResponse,
             401: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",
@@ -1254,7 +1354,9 @@ OPERATIONS: Mapping[str, Operation] = {
                                 "description": "The website's id.",
                             },
                             "allowed_countries": {
-                                "description": "The countries the widget is offered in, as the service stores them; any JSON value is accepted."
+                                "type": "string",
+                                "nullable": True,
+                                "description": "The countries the widget is offered in, as the service stores them (a string, as in the settings).",
                             },
                             "button_id": {
                                 "type": "integer",
@@ -1270,7 +1372,11 @@ OPERATIONS: Mapping[str, Operation] = {
                                 "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
                             },
                             "culture": {
-                                "description": "The widget's language, as an index (an integer in every example); any JSON value is accepted."
+                                "description": "The widget's language, as an index. An integer in every example; typed like the settings' `culture`, so a string is accepted too.",
+                                "anyOf": [
+                                    {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                    {"type": "string", "nullable": True},
+                                ],
                             },
                             "ddi": {
                                 "type": "integer",
@@ -1286,7 +1392,11 @@ OPERATIONS: Mapping[str, Operation] = {
                             },
                             "name": {"type": "string", "nullable": True, "description": "The website's name."},
                             "position": {
-                                "description": "Where the widget sits on the page, as an index (an integer in every example); any JSON value is accepted."
+                                "description": "Where the widget sits on the page, as an index. An integer in every example; typed like the settings' `position`, so a string is accepted too.",
+                                "anyOf": [
+                                    {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                    {"type": "string", "nullable": True},
+                                ],
                             },
                             "privacy_policy_url": {
                                 "type": "string",
@@ -1404,8 +1514,13 @@ OPERATIONS: Mapping[str, Operation] = {
                 python_name="filter_",
                 location="query",
                 required=False,
-                description='Conditions the items must all meet, as a JSON array serialised into\none query string value (URL-encoded like any other value). Each\nelement is an object with exactly these members:\n\n- `property` (string): the name of a field of the resource, one of\n  those its `sort` parameter lists, such as `id`, or `calldate` for\n  call detail records (visitors take any field name, as their `sort`\n  does);\n- `operator` (string): one of `eq` (equal), `like` (SQL `LIKE`\n  pattern, `%` matches any run of characters), `gt`, `gte`, `lt`,\n  `lte` (greater than, greater or equal, less than, less or equal);\n- `value` (string, number or boolean; not null): the value to compare\n  with; timestamps are written `YYYY-MM-DD HH:MM:SS`.\n\nAll conditions are combined with AND. A property the resource does not\nhave (or does not filter on), or a null value, is rejected with 400\n"Filtration error";\nan operator outside the list above, such as `between`, is rejected\nwith 400 too. Example, every item with an id above 1000:\n`[{"property":"id","operator":"gt","value":1000}]`; every call since\n1 March 2022:\n`[{"property":"calldate","operator":"gte","value":"2022-03-01 00:00:00"}]`.\n',
-                schema={"type": "string", "minLength": 2, "pattern": "^\\["},
+                description='Conditions the call detail records must all meet (AND): a JSON array of\n`FilterCondition` objects, serialised into one query string value\n(URL-encoded like any other value), each naming as `property`\none of the fields `sort` lists (`CdrSortField`).\nThe members are written in the order `property`, `operator`, `value`,\nwith at most one space after `:` and `,` (as JSON encoders write them);\n`like` takes a string; a string value holds at most 1000 characters, a\nnumber at most 18 digits before its point; at most 50 conditions. The\npattern says exactly this, so that generated values are valid filters.\nA filter the service cannot apply is rejected with 400 "Filtration\nerror". Example: `[{"property":"calldate","operator":"gte","value":"2026-03-01 00:00:00"}]`.\n',
+                schema={
+                    "type": "string",
+                    "minLength": 2,
+                    "maxLength": 5000,
+                    "pattern": '^\\[(?:\\{"property": ?"(?:id|call_id|live_id|parent_live_id|user_id|sip_endpoint_id|server_id|type|calldate|clid|src_id|src_name|src|src_ua|src_codec|dst_id|dst|dst_name|dst_ua|dst_codec|duration|billsec|disposition|destination|context|rate|charge|t_cause|info|metadata|nb_notes)", ?"operator": ?(?:"(?:like)", ?"value": ?"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|"(?:eq|gt|gte|lt|lte)", ?"value": ?(?:"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|-?(?:0|[1-9][0-9]{0,17})(?:\\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,2})?|true|false))\\}(?:, ?\\{"property": ?"(?:id|call_id|live_id|parent_live_id|user_id|sip_endpoint_id|server_id|type|calldate|clid|src_id|src_name|src|src_ua|src_codec|dst_id|dst|dst_name|dst_ua|dst_codec|duration|billsec|disposition|destination|context|rate|charge|t_cause|info|metadata|nb_notes)", ?"operator": ?(?:"(?:like)", ?"value": ?"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|"(?:eq|gt|gte|lt|lte)", ?"value": ?(?:"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|-?(?:0|[1-9][0-9]{0,17})(?:\\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,2})?|true|false))\\}){0,49})?\\]$',
+                },
             ),
         ),
         body=None,
@@ -1415,6 +1530,7 @@ OPERATIONS: Mapping[str, Operation] = {
             200: models.CdrList,
             400: models.ErrorResponse,
             401: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",
@@ -1593,7 +1709,10 @@ OPERATIONS: Mapping[str, Operation] = {
                                 "description": "Free-form information about the call.",
                             },
                             "labels": {
-                                "description": "Labels attached to the call, as an array (its items are not documented; any JSON value is accepted)."
+                                "type": "array",
+                                "nullable": True,
+                                "description": "The labels attached to the call, an array (empty when there are none). The items are not documented; each label the sandbox holds is a string, such as `callmeback`, but a client must not assume it.",
+                                "items": {},
                             },
                             "metadata": {
                                 "type": "string",
@@ -1671,8 +1790,13 @@ OPERATIONS: Mapping[str, Operation] = {
                 python_name="filter_",
                 location="query",
                 required=False,
-                description='Conditions the items must all meet, as a JSON array serialised into\none query string value (URL-encoded like any other value). Each\nelement is an object with exactly these members:\n\n- `property` (string): the name of a field of the resource, one of\n  those its `sort` parameter lists, such as `id`, or `calldate` for\n  call detail records (visitors take any field name, as their `sort`\n  does);\n- `operator` (string): one of `eq` (equal), `like` (SQL `LIKE`\n  pattern, `%` matches any run of characters), `gt`, `gte`, `lt`,\n  `lte` (greater than, greater or equal, less than, less or equal);\n- `value` (string, number or boolean; not null): the value to compare\n  with; timestamps are written `YYYY-MM-DD HH:MM:SS`.\n\nAll conditions are combined with AND. A property the resource does not\nhave (or does not filter on), or a null value, is rejected with 400\n"Filtration error";\nan operator outside the list above, such as `between`, is rejected\nwith 400 too. Example, every item with an id above 1000:\n`[{"property":"id","operator":"gt","value":1000}]`; every call since\n1 March 2022:\n`[{"property":"calldate","operator":"gte","value":"2022-03-01 00:00:00"}]`.\n',
-                schema={"type": "string", "minLength": 2, "pattern": "^\\["},
+                description='Conditions the visitors must all meet (AND): a JSON array of\n`FilterCondition` objects, serialised into one query string value\n(URL-encoded like any other value), each naming as `property`\nany field name, as `sort` takes (this document lists no visitor field but `id`; a name the service does not have is rejected with 400 "Filtration error").\nThe members are written in the order `property`, `operator`, `value`,\nwith at most one space after `:` and `,` (as JSON encoders write them);\n`like` takes a string; a string value holds at most 1000 characters, a\nnumber at most 18 digits before its point; at most 50 conditions. The\npattern says exactly this, so that generated values are valid filters.\nA filter the service cannot apply is rejected with 400 "Filtration\nerror". Example: `[{"property":"id","operator":"gt","value":1000}]`.\n',
+                schema={
+                    "type": "string",
+                    "minLength": 2,
+                    "maxLength": 5000,
+                    "pattern": '^\\[(?:\\{"property": ?"[a-z][a-z0-9_]{0,63}", ?"operator": ?(?:"(?:like)", ?"value": ?"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|"(?:eq|gt|gte|lt|lte)", ?"value": ?(?:"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|-?(?:0|[1-9][0-9]{0,17})(?:\\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,2})?|true|false))\\}(?:, ?\\{"property": ?"[a-z][a-z0-9_]{0,63}", ?"operator": ?(?:"(?:like)", ?"value": ?"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|"(?:eq|gt|gte|lt|lte)", ?"value": ?(?:"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))){0,1000}"|-?(?:0|[1-9][0-9]{0,17})(?:\\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,2})?|true|false))\\}){0,49})?\\]$',
+                },
             ),
         ),
         body=None,
@@ -1682,6 +1806,7 @@ OPERATIONS: Mapping[str, Operation] = {
             200: models.VisitorList,
             400: models.ErrorResponse,
             401: models.ErrorResponse,
+            429: models.ErrorResponse,
         },
         response_schema={
             "type": "object",

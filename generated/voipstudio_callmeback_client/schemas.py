@@ -24,8 +24,8 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
         "properties": {
             "id": {"type": "integer", "format": "int64", "maximum": 9223372036854775807},
             "name": {"type": "string", "nullable": True},
-            "data_online": {},
-            "data_offline": {},
+            "data_online": {"type": "string", "nullable": True},
+            "data_offline": {"type": "string", "nullable": True},
             "created_at": {
                 "type": "string",
                 "nullable": True,
@@ -55,8 +55,8 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                 "properties": {
                     "id": {"type": "integer", "format": "int64", "maximum": 9223372036854775807},
                     "name": {"type": "string", "nullable": True},
-                    "data_online": {},
-                    "data_offline": {},
+                    "data_online": {"type": "string", "nullable": True},
+                    "data_offline": {"type": "string", "nullable": True},
                     "created_at": {
                         "type": "string",
                         "nullable": True,
@@ -64,7 +64,7 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                     },
                 },
             },
-            "links": {},
+            "links": {"type": "object", "additionalProperties": True},
         },
     },
     "ButtonUpdate": {
@@ -115,7 +115,7 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
             "charge": {"type": "number", "format": "double", "nullable": True},
             "t_cause": {"type": "string", "nullable": True},
             "info": {"type": "string", "nullable": True},
-            "labels": {},
+            "labels": {"type": "array", "nullable": True, "items": {}},
             "metadata": {"type": "string", "nullable": True},
             "nb_notes": {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
         },
@@ -205,7 +205,7 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                         "charge": {"type": "number", "format": "double", "nullable": True},
                         "t_cause": {"type": "string", "nullable": True},
                         "info": {"type": "string", "nullable": True},
-                        "labels": {},
+                        "labels": {"type": "array", "nullable": True, "items": {}},
                         "metadata": {"type": "string", "nullable": True},
                         "nb_notes": {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
                     },
@@ -214,10 +214,49 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
             "total": {"type": "integer", "format": "int64", "maximum": 9223372036854775807, "minimum": 0},
         },
     },
+    "ErrorDetail": {
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {
+            "message": {"type": "string", "nullable": True},
+            "field": {"type": "string", "nullable": True},
+            "code": {"type": "string", "nullable": True},
+        },
+    },
     "ErrorResponse": {
         "type": "object",
         "additionalProperties": True,
-        "properties": {"message": {"type": "string", "nullable": True}, "errors": {}},
+        "properties": {
+            "message": {"type": "string", "nullable": True},
+            "errors": {
+                "anyOf": [
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": True,
+                            "properties": {
+                                "message": {"type": "string", "nullable": True},
+                                "field": {"type": "string", "nullable": True},
+                                "code": {"type": "string", "nullable": True},
+                            },
+                        },
+                    },
+                    {"type": "object", "additionalProperties": True},
+                ]
+            },
+        },
+    },
+    "FieldErrors": {"type": "object", "additionalProperties": True},
+    "FilterCondition": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["property", "operator", "value"],
+        "properties": {
+            "property": {"type": "string", "minLength": 1},
+            "operator": {"type": "string", "enum": ["eq", "like", "gt", "gte", "lt", "lte"]},
+            "value": {"anyOf": [{"type": "string", "maxLength": 1000}, {"type": "number"}, {"type": "boolean"}]},
+        },
     },
     "LoginRequest": {
         "type": "object",
@@ -238,29 +277,45 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
             "user_id": {"type": "integer", "format": "int64", "maximum": 9223372036854775807},
         },
     },
+    "ResourceLinks": {"type": "object", "additionalProperties": True},
     "Setting": {
         "type": "object",
         "additionalProperties": True,
         "required": ["id"],
         "properties": {
             "id": {"type": "integer", "format": "int64", "maximum": 9223372036854775807},
-            "allowed_countries": {},
+            "allowed_countries": {"type": "string", "nullable": True},
             "button_id": {"type": "integer", "format": "int64", "maximum": 9223372036854775807, "nullable": True},
             "created_at": {
                 "type": "string",
                 "nullable": True,
                 "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
             },
-            "culture": {},
+            "culture": {
+                "anyOf": [
+                    {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                    {"type": "string", "nullable": True},
+                ]
+            },
             "ddi": {"type": "integer", "format": "int64", "maximum": 9223372036854775807, "nullable": True},
             "floating_icon": {"type": "boolean", "nullable": True},
             "name": {"type": "string", "nullable": True},
-            "position": {},
+            "position": {
+                "anyOf": [
+                    {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                    {"type": "string", "nullable": True},
+                ]
+            },
             "privacy_policy_url": {"type": "string", "nullable": True},
             "show_to_allowed_countries_only": {"type": "boolean", "nullable": True},
             "title": {"type": "string", "nullable": True},
             "welcome_screen_msg": {"type": "string", "nullable": True},
-            "max_call_rate": {},
+            "max_call_rate": {
+                "anyOf": [
+                    {"type": "number", "format": "double", "nullable": True},
+                    {"type": "string", "nullable": True},
+                ]
+            },
         },
     },
     "SettingCreate": {
@@ -294,7 +349,7 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                     "required": ["id"],
                     "properties": {
                         "id": {"type": "integer", "format": "int64", "maximum": 9223372036854775807},
-                        "allowed_countries": {},
+                        "allowed_countries": {"type": "string", "nullable": True},
                         "button_id": {
                             "type": "integer",
                             "format": "int64",
@@ -306,16 +361,31 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                             "nullable": True,
                             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
                         },
-                        "culture": {},
+                        "culture": {
+                            "anyOf": [
+                                {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ]
+                        },
                         "ddi": {"type": "integer", "format": "int64", "maximum": 9223372036854775807, "nullable": True},
                         "floating_icon": {"type": "boolean", "nullable": True},
                         "name": {"type": "string", "nullable": True},
-                        "position": {},
+                        "position": {
+                            "anyOf": [
+                                {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ]
+                        },
                         "privacy_policy_url": {"type": "string", "nullable": True},
                         "show_to_allowed_countries_only": {"type": "boolean", "nullable": True},
                         "title": {"type": "string", "nullable": True},
                         "welcome_screen_msg": {"type": "string", "nullable": True},
-                        "max_call_rate": {},
+                        "max_call_rate": {
+                            "anyOf": [
+                                {"type": "number", "format": "double", "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ]
+                        },
                     },
                 },
             },
@@ -333,7 +403,7 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                 "required": ["id"],
                 "properties": {
                     "id": {"type": "integer", "format": "int64", "maximum": 9223372036854775807},
-                    "allowed_countries": {},
+                    "allowed_countries": {"type": "string", "nullable": True},
                     "button_id": {
                         "type": "integer",
                         "format": "int64",
@@ -345,19 +415,34 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                         "nullable": True,
                         "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
                     },
-                    "culture": {},
+                    "culture": {
+                        "anyOf": [
+                            {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                            {"type": "string", "nullable": True},
+                        ]
+                    },
                     "ddi": {"type": "integer", "format": "int64", "maximum": 9223372036854775807, "nullable": True},
                     "floating_icon": {"type": "boolean", "nullable": True},
                     "name": {"type": "string", "nullable": True},
-                    "position": {},
+                    "position": {
+                        "anyOf": [
+                            {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                            {"type": "string", "nullable": True},
+                        ]
+                    },
                     "privacy_policy_url": {"type": "string", "nullable": True},
                     "show_to_allowed_countries_only": {"type": "boolean", "nullable": True},
                     "title": {"type": "string", "nullable": True},
                     "welcome_screen_msg": {"type": "string", "nullable": True},
-                    "max_call_rate": {},
+                    "max_call_rate": {
+                        "anyOf": [
+                            {"type": "number", "format": "double", "nullable": True},
+                            {"type": "string", "nullable": True},
+                        ]
+                    },
                 },
             },
-            "links": {},
+            "links": {"type": "object", "additionalProperties": True},
         },
     },
     "SettingUpdate": {
@@ -422,18 +507,28 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
         "required": ["id"],
         "properties": {
             "id": {"type": "integer", "format": "int64", "maximum": 9223372036854775807},
-            "allowed_countries": {},
+            "allowed_countries": {"type": "string", "nullable": True},
             "button_id": {"type": "integer", "format": "int64", "maximum": 9223372036854775807, "nullable": True},
             "created_at": {
                 "type": "string",
                 "nullable": True,
                 "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
             },
-            "culture": {},
+            "culture": {
+                "anyOf": [
+                    {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                    {"type": "string", "nullable": True},
+                ]
+            },
             "ddi": {"type": "integer", "format": "int64", "maximum": 9223372036854775807, "nullable": True},
             "floating_icon": {"type": "boolean", "nullable": True},
             "name": {"type": "string", "nullable": True},
-            "position": {},
+            "position": {
+                "anyOf": [
+                    {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                    {"type": "string", "nullable": True},
+                ]
+            },
             "privacy_policy_url": {"type": "string", "nullable": True},
             "show_to_allowed_countries_only": {"type": "boolean", "nullable": True},
             "title": {"type": "string", "nullable": True},
@@ -453,7 +548,7 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                     "required": ["id"],
                     "properties": {
                         "id": {"type": "integer", "format": "int64", "maximum": 9223372036854775807},
-                        "allowed_countries": {},
+                        "allowed_countries": {"type": "string", "nullable": True},
                         "button_id": {
                             "type": "integer",
                             "format": "int64",
@@ -465,11 +560,21 @@ SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                             "nullable": True,
                             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
                         },
-                        "culture": {},
+                        "culture": {
+                            "anyOf": [
+                                {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ]
+                        },
                         "ddi": {"type": "integer", "format": "int64", "maximum": 9223372036854775807, "nullable": True},
                         "floating_icon": {"type": "boolean", "nullable": True},
                         "name": {"type": "string", "nullable": True},
-                        "position": {},
+                        "position": {
+                            "anyOf": [
+                                {"type": "integer", "format": "int32", "maximum": 2147483647, "nullable": True},
+                                {"type": "string", "nullable": True},
+                            ]
+                        },
                         "privacy_policy_url": {"type": "string", "nullable": True},
                         "show_to_allowed_countries_only": {"type": "boolean", "nullable": True},
                         "title": {"type": "string", "nullable": True},

@@ -40,6 +40,7 @@ P = ParamSpec("P")
 
 # The query parameter that holds a list's filter: Filter objects, sent as the JSON text the service reads.
 FILTER_PARAMETER = "filter"
+SORT_PARAMETER = "sort"
 # The query parameter paginators set themselves.
 PAGE_PARAMETER = "page"
 
@@ -130,19 +131,48 @@ def accepts(schema: Mapping[str, Any]) -> Callable[[Any], bool]:
     return lambda value: type(value) is str and shortest <= len(value) <= longest
 
 
-def _argument(parameter: Parameter, quick: Callable[[Any], bool], value: Any) -> Any:
+def _argument(parameter: Parameter, quick: Callable[[Any], bool], value: Any, sort: Parameter | None = None) -> Any:
     """The value build() takes for a parameter, checked; UNSET for None (the parameter is left out)."""
     if value is None:
         if parameter.required:
             raise TypeError(f"{parameter.name} is required")
         return UNSET
     if parameter.name == FILTER_PARAMETER and parameter.location == "query":
-        value = encode_filters(_filters(value))
+        conditions = _filters(value)
+        value = encode_filters(conditions)
         if value is None:  # no condition: no filter
             return UNSET
+        if not quick(value):
+            try:
+                check_argument(parameter.name, parameter.schema, value)
+            except ValueError:
+                raise ValueError(explain_filter(conditions, parameter.schema, sort)) from None
+        return value
     if not quick(value):
         check_argument(parameter.name, parameter.schema, value)
     return value
+
+
+def explain_filter(conditions: list[Filter], schema: Mapping[str, Any], sort: Parameter | None) -> str:
+    """Why the spec's filter pattern refuses these conditions, in words: the first condition it refuses
+    alone (a field the list's `sort` enum does not name, or a value beyond the pattern's bounds), else
+    their number."""
+    fields = (sort.schema.get("enum") if sort is not None else None) or None
+    pattern = str(schema.get("pattern") or "")
+    for number, condition in enumerate(conditions, 1):
+        if re.search(pattern, encode_filters([condition]) or "") is not None:
+            continue
+        if fields is not None and condition.property not in fields:
+            return (
+                f"filter condition {number}: the list has no field {condition.property!r} to filter on; "
+                f"it filters on {', '.join(map(str, fields))}"
+            )
+        return (
+            f"filter condition {number} ({condition.property} {condition.operator} {condition.value!r}) is not one "
+            "the spec's filter pattern admits (a string value too long, a number too large or too precise, or a "
+            "field name it does not take)"
+        )
+    return f"filter: {len(conditions)} conditions are more than the spec's filter pattern admits"
 
 
 def _filters(value: Any) -> list[Filter]:
@@ -228,8 +258,9 @@ def request(
         unknown = sorted(set(query) - parameters.query.keys())
         if unknown:
             raise TypeError(f"{operation.id} has no parameter {', '.join(unknown)}")
+        sort = parameters.query.get(SORT_PARAMETER, (None,))[0]
         for name, (parameter, quick) in parameters.query.items():
-            arguments[parameter.python_name] = _argument(parameter, quick, query.get(name))
+            arguments[parameter.python_name] = _argument(parameter, quick, query.get(name), sort)
     elif query:
         raise TypeError(f"{operation.id} has no parameter {', '.join(sorted(query))}")
     if operation.body is not None:

@@ -694,7 +694,7 @@ class _Planner:
                 break
             annotation, value = decoded
             if not prop.required and value != f"value.{attribute}":
-                value = f"UNSET if value.{attribute} is UNSET else {value}"
+                value = f"UNSET if value.{attribute} is _UNSET else {value}"
             fields.append(DecodedField(attribute, json_name, annotation, bool(prop.required), value))
         self.visiting.discard(name)
         if found is None:

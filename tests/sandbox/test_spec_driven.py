@@ -420,7 +420,7 @@ class TestSpecChanges:
         get = spec["paths"][f"{SETTINGS}/{{id}}"]["get"]
         for name in ("copySetting", "archiveSetting"):
             spec["paths"][f"{SETTINGS}/{{id}}/{name.removesuffix('Setting')}"] = {
-                "parameters": spec["paths"][f"{SETTINGS}/{{id}}"]["parameters"],
+                **path_level_parameters(spec["paths"][f"{SETTINGS}/{{id}}"]),
                 "post": {**copy.deepcopy(get), "operationId": name},
             }
         store = Store(":memory:", spec=spec)
@@ -491,12 +491,22 @@ def test_an_untyped_field_sorts_and_filters_by_value(clock: FakeClock) -> None:
 # --- item paths whose parameter is not `id` ---------------------------------------------------------
 
 
+def path_level_parameters(item: dict[str, Any]) -> dict[str, Any]:
+    """The `parameters` of a path item, as a path item to copy them into (none when its operations declare them)."""
+    return {"parameters": item["parameters"]} if "parameters" in item else {}
+
+
 def with_item_parameter(name: str) -> dict[str, Any]:
     """The spec with the settings item path's parameter named `name` instead of `id`."""
     spec = copy.deepcopy(SPEC)
     paths = spec["paths"]
     item = paths.pop(f"{SETTINGS}/{{id}}")
-    item["parameters"] = [{**PARAMETERS["SettingId"], "name": name}]
+    renamed = [{**PARAMETERS["SettingId"], "name": name}]
+    for key, operation in item.items():  # the parameter, wherever the spec declares it: path item or operations
+        if key == "parameters":
+            item[key] = renamed
+        elif isinstance(operation, dict) and "parameters" in operation:
+            operation["parameters"] = renamed
     paths[f"{SETTINGS}/{{{name}}}"] = item
     return spec
 

@@ -8,9 +8,14 @@ from .button_update import ButtonUpdate
 from .cdr import Cdr
 from .cdr_list import CdrList
 from .cdr_sort_field import CdrSortField
+from .error_detail import ErrorDetail
 from .error_response import ErrorResponse
+from .field_errors import FieldErrors
+from .filter_condition import FilterCondition
+from .filter_operator import FilterOperator
 from .login_request import LoginRequest
 from .login_success import LoginSuccess
+from .resource_links import ResourceLinks
 from .setting import Setting
 from .setting_create import SettingCreate
 from .setting_list import SettingList
@@ -34,9 +39,14 @@ __all__ = (
     "Cdr",
     "CdrList",
     "CdrSortField",
+    "ErrorDetail",
     "ErrorResponse",
+    "FieldErrors",
+    "FilterCondition",
+    "FilterOperator",
     "LoginRequest",
     "LoginSuccess",
+    "ResourceLinks",
     "Setting",
     "SettingCreate",
     "SettingList",

@@ -21,18 +21,19 @@ class Button:
         Attributes:
             id (int): The button's id.
             name (None | str | Unset): The button's name.
-            data_online (Any | Unset): The button's appearance while agents are available, as stored by the service. Written
-                as a string; any JSON value is accepted in responses.
-            data_offline (Any | Unset): The button's appearance while no agent is available, as stored by the service.
-                Written as a string; any JSON value is accepted in responses.
+            data_online (None | str | Unset): The button's appearance while agents are available, as stored by the service;
+                the string `data_online` of the request bodies (an opaque string the widget interprets, JSON in the examples).
+            data_offline (None | str | Unset): The button's appearance while no agent is available, as stored by the
+                service; the string `data_offline` of the request bodies (an opaque string the widget interprets, JSON in the
+                examples).
             created_at (None | str | Unset): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead
                 of `T` and no time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
     """
 
     id: int
     name: None | str | Unset = UNSET
-    data_online: Any | Unset = UNSET
-    data_offline: Any | Unset = UNSET
+    data_online: None | str | Unset = UNSET
+    data_offline: None | str | Unset = UNSET
     created_at: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -58,9 +59,17 @@ class Button:
         else:
             name = self.name
 
-        data_online = self.data_online
+        data_online: None | str | Unset
+        if isinstance(self.data_online, Unset):
+            data_online = UNSET
+        else:
+            data_online = self.data_online
 
-        data_offline = self.data_offline
+        data_offline: None | str | Unset
+        if isinstance(self.data_offline, Unset):
+            data_offline = UNSET
+        else:
+            data_offline = self.data_offline
 
         created_at: None | str | Unset
         if isinstance(self.created_at, Unset):

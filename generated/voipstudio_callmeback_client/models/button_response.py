@@ -11,6 +11,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.button import Button
+    from ..models.resource_links import ResourceLinks
 
 
 T = TypeVar("T", bound="ButtonResponse")
@@ -24,12 +25,12 @@ class ButtonResponse:
         data (Button): A Call Me Back button, as the service returns it. Only `id` is certain
             to be present. The reference page shows the fields of a settings
             resource in its example instead; any such extra field is kept.
-        links (Any | Unset): Links related to the resource. The service has only been seen sending an empty object
-            (`{}`); any JSON value is accepted.
+        links (ResourceLinks | Unset): Links related to the resource, an object. The service has only been seen sending
+            an empty one (`{}`); its members are not documented and every member is kept.
     """
 
     data: Button
-    links: Any | Unset = UNSET
+    links: ResourceLinks | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
@@ -45,7 +46,9 @@ class ButtonResponse:
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()
 
-        links = self.links
+        links: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.links, Unset):
+            links = self.links.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -62,13 +65,21 @@ class ButtonResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.button import Button  # noqa: PLC0415
+        from ..models.resource_links import ResourceLinks  # noqa: PLC0415
 
         d = dict(src_dict)
         data = Button.from_dict(d.pop("data"))
 
+        _links = d.pop("links", UNSET)
+        links: ResourceLinks | Unset
+        if isinstance(_links, Unset):
+            links = UNSET
+        else:
+            links = ResourceLinks.from_dict(_links)
+
         button_response = cls(
             data,
-            d.pop("links", UNSET),  # links
+            links,
         )
 
         button_response.additional_properties = d

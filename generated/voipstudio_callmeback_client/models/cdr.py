@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -52,8 +52,9 @@ class Cdr:
             charge (float | None | Unset): The price of the call.
             t_cause (None | str | Unset): The hang-up cause code.
             info (None | str | Unset): Free-form information about the call.
-            labels (Any | Unset): Labels attached to the call, as an array (its items are not documented; any JSON value is
-                accepted).
+            labels (list[Any] | None | Unset): The labels attached to the call, an array (empty when there are none). The
+                items are not documented; each label the sandbox holds is a string, such as `callmeback`, but a client must not
+                assume it.
             metadata (None | str | Unset): Metadata attached to the call.
             nb_notes (int | None | Unset): The number of notes attached to the call.
     """
@@ -87,7 +88,7 @@ class Cdr:
     charge: float | None | Unset = UNSET
     t_cause: None | str | Unset = UNSET
     info: None | str | Unset = UNSET
-    labels: Any | Unset = UNSET
+    labels: list[Any] | None | Unset = UNSET
     metadata: None | str | Unset = UNSET
     nb_notes: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -303,7 +304,14 @@ class Cdr:
         else:
             info = self.info
 
-        labels = self.labels
+        labels: list[Any] | None | Unset
+        if isinstance(self.labels, Unset):
+            labels = UNSET
+        elif isinstance(self.labels, list):
+            labels = self.labels
+
+        else:
+            labels = self.labels
 
         metadata: None | str | Unset
         if isinstance(self.metadata, Unset):
@@ -392,6 +400,24 @@ class Cdr:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+
+        def _parse_labels(data: object) -> list[Any] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                labels_type_0: list[Any] = data
+
+                return labels_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[Any] | None | Unset, data)
+
+        labels = _parse_labels(d.pop("labels", UNSET))
+
         cdr = cls(
             d.pop("id"),  # id
             d.pop("call_id", UNSET),  # call_id
@@ -422,7 +448,7 @@ class Cdr:
             d.pop("charge", UNSET),  # charge
             d.pop("t_cause", UNSET),  # t_cause
             d.pop("info", UNSET),  # info
-            d.pop("labels", UNSET),  # labels
+            labels,
             d.pop("metadata", UNSET),  # metadata
             d.pop("nb_notes", UNSET),  # nb_notes
         )

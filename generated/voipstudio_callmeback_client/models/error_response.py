@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.error_detail import ErrorDetail
+    from ..models.field_errors import FieldErrors
+
 
 T = TypeVar("T", bound="ErrorResponse")
 
@@ -23,15 +28,17 @@ class ErrorResponse:
 
         Attributes:
             message (None | str | Unset): A human-readable description of the error.
-            errors (Any | Unset): The individual errors. Usually a list of objects, each with a
+            errors (FieldErrors | list[ErrorDetail] | Unset): The individual errors: a list of `ErrorDetail` objects, each
+                with a
                 `message` and, when the error is about one field, `field` and
                 `code`: `[{"field": "name", "message": "This value is not valid.",
-                "code": "SF0010"}]`. Its shape is not documented, so any JSON
-                value (an object keyed by field name, for instance) is accepted.
+                "code": "SF0010"}]`. The sandbox always answers a list. Its shape
+                is not documented, so an object keyed by field name
+                (`FieldErrors`) is accepted too.
     """
 
     message: None | str | Unset = UNSET
-    errors: Any | Unset = UNSET
+    errors: FieldErrors | list[ErrorDetail] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
@@ -51,7 +58,17 @@ class ErrorResponse:
         else:
             message = self.message
 
-        errors = self.errors
+        errors: dict[str, Any] | list[dict[str, Any]] | Unset
+        if isinstance(self.errors, Unset):
+            errors = UNSET
+        elif isinstance(self.errors, list):
+            errors = []
+            for errors_type_0_item_data in self.errors:
+                errors_type_0_item = errors_type_0_item_data.to_dict()
+                errors.append(errors_type_0_item)
+
+        else:
+            errors = self.errors.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -65,10 +82,38 @@ class ErrorResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.error_detail import ErrorDetail  # noqa: PLC0415
+        from ..models.field_errors import FieldErrors  # noqa: PLC0415
+
         d = dict(src_dict)
+
+        def _parse_errors(data: object) -> FieldErrors | list[ErrorDetail] | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                errors_type_0 = []
+                _errors_type_0 = data
+                for errors_type_0_item_data in _errors_type_0:
+                    errors_type_0_item = ErrorDetail.from_dict(errors_type_0_item_data)
+
+                    errors_type_0.append(errors_type_0_item)
+
+                return errors_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            errors_type_1 = FieldErrors.from_dict(data)
+
+            return errors_type_1
+
+        errors = _parse_errors(d.pop("errors", UNSET))
+
         error_response = cls(
             d.pop("message", UNSET),  # message
-            d.pop("errors", UNSET),  # errors
+            errors,
         )
 
         error_response.additional_properties = d

@@ -20,42 +20,45 @@ class Setting:
 
         Attributes:
             id (int): The settings' id.
-            allowed_countries (Any | Unset): The countries the widget is offered in, as the service stores them. The
-                reference page gives this field no type; it has only been seen as a string, and any JSON value is accepted.
+            allowed_countries (None | str | Unset): The countries the widget is offered in, as the service stores them
+                (written as a string in `allowed_countries` of the request bodies). The reference page gives this field no type;
+                it has only been seen as a string.
             button_id (int | None | Unset): The id of the button the widget shows.
             created_at (None | str | Unset): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead
                 of `T` and no time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
-            culture (Any | Unset): The widget's language, as the index the service returns (an integer in every example).
-                The reference page types it as a string, so any JSON value is accepted.
+            culture (int | None | str | Unset): The widget's language, as the index the service returns. An integer in every
+                example and in what the sandbox answers; the reference page types it as a string, so a string is accepted too.
             ddi (int | None | Unset): The id of the DDI (phone number) the widget's calls are placed from. Written as
                 `ddi_e164`.
             floating_icon (bool | None | Unset): Whether the widget shows a floating icon.
             name (None | str | Unset): The widget's name.
-            position (Any | Unset): Where the widget sits on the page, as the index the service returns (an integer from 0
-                to 7 in every example). The reference page types it as a string, so any JSON value is accepted.
+            position (int | None | str | Unset): Where the widget sits on the page, as the index the service returns. An
+                integer from 0 to 7 in every example and in what the sandbox answers; the reference page types it as a string,
+                so a string is accepted too.
             privacy_policy_url (None | str | Unset): The address of the privacy policy the widget links to.
             show_to_allowed_countries_only (bool | None | Unset): Whether the widget is shown only to visitors from
                 `allowed_countries`.
             title (None | str | Unset): The widget's title.
             welcome_screen_msg (None | str | Unset): The message on the widget's welcome screen.
-            max_call_rate (Any | Unset): The highest cost per minute, in the account's currency, of a call the widget
-                places. Seen as a number (`3.2`) and documented as the string `"100.00"`, so any JSON value is accepted.
+            max_call_rate (float | None | str | Unset): The highest cost per minute, in the account's currency, of a call
+                the widget places. Seen as a number (`3.2`, and in what the sandbox answers) and documented as the string
+                `"100.00"`, so a string is accepted too.
     """
 
     id: int
-    allowed_countries: Any | Unset = UNSET
+    allowed_countries: None | str | Unset = UNSET
     button_id: int | None | Unset = UNSET
     created_at: None | str | Unset = UNSET
-    culture: Any | Unset = UNSET
+    culture: int | None | str | Unset = UNSET
     ddi: int | None | Unset = UNSET
     floating_icon: bool | None | Unset = UNSET
     name: None | str | Unset = UNSET
-    position: Any | Unset = UNSET
+    position: int | None | str | Unset = UNSET
     privacy_policy_url: None | str | Unset = UNSET
     show_to_allowed_countries_only: bool | None | Unset = UNSET
     title: None | str | Unset = UNSET
     welcome_screen_msg: None | str | Unset = UNSET
-    max_call_rate: Any | Unset = UNSET
+    max_call_rate: float | None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
@@ -83,7 +86,11 @@ class Setting:
     def to_dict(self) -> dict[str, Any]:
         id = self.id
 
-        allowed_countries = self.allowed_countries
+        allowed_countries: None | str | Unset
+        if isinstance(self.allowed_countries, Unset):
+            allowed_countries = UNSET
+        else:
+            allowed_countries = self.allowed_countries
 
         button_id: int | None | Unset
         if isinstance(self.button_id, Unset):
@@ -97,7 +104,11 @@ class Setting:
         else:
             created_at = self.created_at
 
-        culture = self.culture
+        culture: int | None | str | Unset
+        if isinstance(self.culture, Unset):
+            culture = UNSET
+        else:
+            culture = self.culture
 
         ddi: int | None | Unset
         if isinstance(self.ddi, Unset):
@@ -117,7 +128,11 @@ class Setting:
         else:
             name = self.name
 
-        position = self.position
+        position: int | None | str | Unset
+        if isinstance(self.position, Unset):
+            position = UNSET
+        else:
+            position = self.position
 
         privacy_policy_url: None | str | Unset
         if isinstance(self.privacy_policy_url, Unset):
@@ -143,7 +158,11 @@ class Setting:
         else:
             welcome_screen_msg = self.welcome_screen_msg
 
-        max_call_rate = self.max_call_rate
+        max_call_rate: float | None | str | Unset
+        if isinstance(self.max_call_rate, Unset):
+            max_call_rate = UNSET
+        else:
+            max_call_rate = self.max_call_rate
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

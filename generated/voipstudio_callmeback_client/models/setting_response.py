@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.resource_links import ResourceLinks
     from ..models.setting import Setting
 
 
@@ -24,12 +25,12 @@ class SettingResponse:
         data (Setting): The settings of one Call Me Back widget, as the service returns them.
             Only `id` is certain to be present; every other field may be missing
             or null, and fields not listed here are kept.
-        links (Any | Unset): Links related to the resource. The service has only been seen sending an empty object
-            (`{}`); any JSON value is accepted.
+        links (ResourceLinks | Unset): Links related to the resource, an object. The service has only been seen sending
+            an empty one (`{}`); its members are not documented and every member is kept.
     """
 
     data: Setting
-    links: Any | Unset = UNSET
+    links: ResourceLinks | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
@@ -45,7 +46,9 @@ class SettingResponse:
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()
 
-        links = self.links
+        links: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.links, Unset):
+            links = self.links.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -61,14 +64,22 @@ class SettingResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.resource_links import ResourceLinks  # noqa: PLC0415
         from ..models.setting import Setting  # noqa: PLC0415
 
         d = dict(src_dict)
         data = Setting.from_dict(d.pop("data"))
 
+        _links = d.pop("links", UNSET)
+        links: ResourceLinks | Unset
+        if isinstance(_links, Unset):
+            links = UNSET
+        else:
+            links = ResourceLinks.from_dict(_links)
+
         setting_response = cls(
             data,
-            d.pop("links", UNSET),  # links
+            links,
         )
 
         setting_response.additional_properties = d

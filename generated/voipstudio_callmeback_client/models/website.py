@@ -21,18 +21,18 @@ class Website:
 
         Attributes:
             id (int): The website's id.
-            allowed_countries (Any | Unset): The countries the widget is offered in, as the service stores them; any JSON
-                value is accepted.
+            allowed_countries (None | str | Unset): The countries the widget is offered in, as the service stores them (a
+                string, as in the settings).
             button_id (int | None | Unset): The id of the button the widget shows.
             created_at (None | str | Unset): A moment as the service writes it, `YYYY-MM-DD HH:MM:SS`, with a space instead
                 of `T` and no time zone. Not an RFC 3339 `date-time`. Example: 2022-08-31 22:35:24.
-            culture (Any | Unset): The widget's language, as an index (an integer in every example); any JSON value is
-                accepted.
+            culture (int | None | str | Unset): The widget's language, as an index. An integer in every example; typed like
+                the settings' `culture`, so a string is accepted too.
             ddi (int | None | Unset): The id of the DDI (phone number) the widget's calls are placed from.
             floating_icon (bool | None | Unset): Whether the widget shows a floating icon.
             name (None | str | Unset): The website's name.
-            position (Any | Unset): Where the widget sits on the page, as an index (an integer in every example); any JSON
-                value is accepted.
+            position (int | None | str | Unset): Where the widget sits on the page, as an index. An integer in every
+                example; typed like the settings' `position`, so a string is accepted too.
             privacy_policy_url (None | str | Unset): The address of the privacy policy the widget links to.
             show_to_allowed_countries_only (bool | None | Unset): Whether the widget is shown only to visitors from
                 `allowed_countries`.
@@ -41,14 +41,14 @@ class Website:
     """
 
     id: int
-    allowed_countries: Any | Unset = UNSET
+    allowed_countries: None | str | Unset = UNSET
     button_id: int | None | Unset = UNSET
     created_at: None | str | Unset = UNSET
-    culture: Any | Unset = UNSET
+    culture: int | None | str | Unset = UNSET
     ddi: int | None | Unset = UNSET
     floating_icon: bool | None | Unset = UNSET
     name: None | str | Unset = UNSET
-    position: Any | Unset = UNSET
+    position: int | None | str | Unset = UNSET
     privacy_policy_url: None | str | Unset = UNSET
     show_to_allowed_countries_only: bool | None | Unset = UNSET
     title: None | str | Unset = UNSET
@@ -79,7 +79,11 @@ class Website:
     def to_dict(self) -> dict[str, Any]:
         id = self.id
 
-        allowed_countries = self.allowed_countries
+        allowed_countries: None | str | Unset
+        if isinstance(self.allowed_countries, Unset):
+            allowed_countries = UNSET
+        else:
+            allowed_countries = self.allowed_countries
 
         button_id: int | None | Unset
         if isinstance(self.button_id, Unset):
@@ -93,7 +97,11 @@ class Website:
         else:
             created_at = self.created_at
 
-        culture = self.culture
+        culture: int | None | str | Unset
+        if isinstance(self.culture, Unset):
+            culture = UNSET
+        else:
+            culture = self.culture
 
         ddi: int | None | Unset
         if isinstance(self.ddi, Unset):
@@ -113,7 +121,11 @@ class Website:
         else:
             name = self.name
 
-        position = self.position
+        position: int | None | str | Unset
+        if isinstance(self.position, Unset):
+            position = UNSET
+        else:
+            position = self.position
 
         privacy_policy_url: None | str | Unset
         if isinstance(self.privacy_policy_url, Unset):

@@ -89,10 +89,22 @@ def sync_detailed(
 ) -> Response[ErrorResponse | LoginSuccess | TwoFactorChallenge]:
     """Log in and obtain a session token
 
-     Exchanges an email address and password for a session token. When the
-    account has two-factor authentication enabled the service answers 202
-    with a `nonce` instead; send the code the user received together with
-    that nonce to `POST /login2fa` to obtain the token.
+     Exchanges an email address and password for a session token. The
+    login has two outcomes, and a client must branch on the status code:
+
+    - **200** (`LoginSuccess`): logged in; `user_token` and `user_id`
+      authenticate further requests. The example `demo` (the sandbox's
+      demo account) gets this answer, `success`.
+    - **202** (`TwoFactorChallenge`): the account has two-factor
+      authentication; the answer holds a `nonce` instead of a token. Send the
+      code the user received together with that nonce to `POST /login2fa`
+      to obtain the token. The answer's example is `challenge`; the
+      sandbox answers it for an account given a second factor
+      (`--accounts`).
+
+    A nonce is good for one attempt at `POST /login2fa` and expires (the
+    service does not publish when; the sandbox's last 300 seconds); a wrong
+    code or an expired nonce means logging in again.
 
     Args:
         body (LoginRequest): The credentials of a VoIPstudio user.
@@ -123,10 +135,22 @@ def sync(
 ) -> ErrorResponse | LoginSuccess | TwoFactorChallenge | None:
     """Log in and obtain a session token
 
-     Exchanges an email address and password for a session token. When the
-    account has two-factor authentication enabled the service answers 202
-    with a `nonce` instead; send the code the user received together with
-    that nonce to `POST /login2fa` to obtain the token.
+     Exchanges an email address and password for a session token. The
+    login has two outcomes, and a client must branch on the status code:
+
+    - **200** (`LoginSuccess`): logged in; `user_token` and `user_id`
+      authenticate further requests. The example `demo` (the sandbox's
+      demo account) gets this answer, `success`.
+    - **202** (`TwoFactorChallenge`): the account has two-factor
+      authentication; the answer holds a `nonce` instead of a token. Send the
+      code the user received together with that nonce to `POST /login2fa`
+      to obtain the token. The answer's example is `challenge`; the
+      sandbox answers it for an account given a second factor
+      (`--accounts`).
+
+    A nonce is good for one attempt at `POST /login2fa` and expires (the
+    service does not publish when; the sandbox's last 300 seconds); a wrong
+    code or an expired nonce means logging in again.
 
     Args:
         body (LoginRequest): The credentials of a VoIPstudio user.
@@ -152,10 +176,22 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | LoginSuccess | TwoFactorChallenge]:
     """Log in and obtain a session token
 
-     Exchanges an email address and password for a session token. When the
-    account has two-factor authentication enabled the service answers 202
-    with a `nonce` instead; send the code the user received together with
-    that nonce to `POST /login2fa` to obtain the token.
+     Exchanges an email address and password for a session token. The
+    login has two outcomes, and a client must branch on the status code:
+
+    - **200** (`LoginSuccess`): logged in; `user_token` and `user_id`
+      authenticate further requests. The example `demo` (the sandbox's
+      demo account) gets this answer, `success`.
+    - **202** (`TwoFactorChallenge`): the account has two-factor
+      authentication; the answer holds a `nonce` instead of a token. Send the
+      code the user received together with that nonce to `POST /login2fa`
+      to obtain the token. The answer's example is `challenge`; the
+      sandbox answers it for an account given a second factor
+      (`--accounts`).
+
+    A nonce is good for one attempt at `POST /login2fa` and expires (the
+    service does not publish when; the sandbox's last 300 seconds); a wrong
+    code or an expired nonce means logging in again.
 
     Args:
         body (LoginRequest): The credentials of a VoIPstudio user.
@@ -184,10 +220,22 @@ async def asyncio(
 ) -> ErrorResponse | LoginSuccess | TwoFactorChallenge | None:
     """Log in and obtain a session token
 
-     Exchanges an email address and password for a session token. When the
-    account has two-factor authentication enabled the service answers 202
-    with a `nonce` instead; send the code the user received together with
-    that nonce to `POST /login2fa` to obtain the token.
+     Exchanges an email address and password for a session token. The
+    login has two outcomes, and a client must branch on the status code:
+
+    - **200** (`LoginSuccess`): logged in; `user_token` and `user_id`
+      authenticate further requests. The example `demo` (the sandbox's
+      demo account) gets this answer, `success`.
+    - **202** (`TwoFactorChallenge`): the account has two-factor
+      authentication; the answer holds a `nonce` instead of a token. Send the
+      code the user received together with that nonce to `POST /login2fa`
+      to obtain the token. The answer's example is `challenge`; the
+      sandbox answers it for an account given a second factor
+      (`--accounts`).
+
+    A nonce is good for one attempt at `POST /login2fa` and expires (the
+    service does not publish when; the sandbox's last 300 seconds); a wrong
+    code or an expired nonce means logging in again.
 
     Args:
         body (LoginRequest): The credentials of a VoIPstudio user.
