@@ -13,10 +13,16 @@ from typing import Any
 from jsonschema import ValidationError  # type: ignore[import-untyped] # as connexion uses it
 from starlette.types import Message, Receive, Send
 
-from ._limits import MAX_ERRORS, MAX_MESSAGE_LENGTH, MAX_NUMBER_LENGTH, shown
+from ._limits import MAX_ECHOED_LENGTH, MAX_ERRORS, MAX_MESSAGE_LENGTH, MAX_NUMBER_LENGTH, shown
 from ._model import HTTP_METHODS, operations, parameters, resolved
 
 BODY = "body"  # the `field` of an error about the request body as a whole
+FILTER = "filter"  # the query parameter of the lists' conditions
+FILTER_PATTERN_MESSAGE = (
+    'filter must be a JSON array of conditions {"property": ..., "operator": ..., "value": ...}, members in '
+    "that order, each on a field the list's sort takes, as the pattern of the list's filter parameter in "
+    "openapi.yaml allows"
+)
 # Names of what holds a credential: query parameters an access log hides, body members a journal hides.
 SECRET_NAME = re.compile(r"token|key|password|secret|auth", re.IGNORECASE)
 
@@ -133,7 +139,15 @@ def describe(field: str, error: ValidationError) -> list[dict[str, Any]]:
         choices = ", ".join(str(choice) for choice in error.validator_value)
         return [field_error(field, f"{field} must be one of: {choices}", keyword)]
     if keyword == "pattern":
-        return [field_error(field, f"{field} must match {error.validator_value}", keyword)]
+        pattern = str(error.validator_value)
+        if len(pattern) <= MAX_ECHOED_LENGTH:
+            return [field_error(field, f"{field} must match {pattern}", keyword)]
+        # A long pattern (a list's filter: a whole JSON grammar) said in words, not echoed cut in two.
+        if field == FILTER:
+            message = FILTER_PATTERN_MESSAGE
+        else:
+            message = f"{field} is not written as the pattern of its parameter in openapi.yaml allows"
+        return [field_error(field, message, keyword)]
     if keyword == "format":
         wanted = FORMATS.get(str(error.validator_value), f"a {error.validator_value}")
         return [field_error(field, f"{field} must be {wanted}", keyword)]

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from voipstudio_callmeback_sandbox import DEMO_ACCOUNT, SandboxConfig, Store, create_app
 from voipstudio_callmeback_sandbox._app import UnservableSpec
+from voipstudio_callmeback_sandbox._http import FILTER_PATTERN_MESSAGE
 from voipstudio_callmeback_sandbox._model import ModelError, read_model, snake_case
 from voipstudio_callmeback_sandbox._store import HAND_WRITTEN
 
@@ -53,7 +54,9 @@ LIMIT_WORDS = f"limit must be between {LIMIT['minimum']} and {LIMIT['maximum']}"
 PAGE_WORDS = f"page must be at least {PARAMETERS['Page']['schema']['minimum']}"
 DIR_WORDS = "dir must be one of: " + ", ".join(SCHEMAS["SortDirection"]["enum"])
 SORT_WORDS = "sort must be one of: " + ", ".join(SCHEMAS["SettingSortField"]["enum"])
-PATTERN_WORDS = f"filter must match {PARAMETERS['Filter']['schema']['pattern']}"
+PATTERN_WORDS = FILTER_PATTERN_MESSAGE
+SETTING_FILTER = PARAMETERS["SettingFilter"]["schema"]
+FILTER_LENGTH_WORDS = f"filter must be {SETTING_FILTER['minLength']} to {SETTING_FILTER['maxLength']} characters long"
 JSON_HEADERS = {"content-type": "application/json"}
 
 
@@ -95,7 +98,7 @@ class TestFieldErrors:
                 "enum",
                 "sort must be one of: " + ", ".join(SCHEMAS["SettingSortField"]["enum"]),
             ),
-            ({"filter": "["}, "filter", "minLength", "filter must be at least 2 characters long"),
+            ({"filter": "["}, "filter", "minLength", FILTER_LENGTH_WORDS),
             ({"filter": "{}"}, "filter", "pattern", PATTERN_WORDS),
             ({"colour": "red"}, "colour", "unknown", "colour is not a parameter of this operation"),
         ],
