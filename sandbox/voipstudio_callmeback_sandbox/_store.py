@@ -73,7 +73,7 @@ class FiltrationError(ValueError):
 
 
 class SortError(ValueError):
-    """The sort parameter names no field of the resource."""
+    """The sort parameter names no field of the resource (the message says why, naming it)."""
 
 
 class ForeignReference(ValueError):
@@ -290,12 +290,14 @@ class Table:
             raise InvalidValue(name, f"{name} must be a whole number that fits in 64 bits")
 
     def compared(self, name: str) -> str:
-        """What sorts and filters on this name compare: id, a field's value, or NULL for a name the items
-        do not declare (a sort that takes any name may name one: it is missing on every item)."""
+        """What sorts and filters on this name compare: id, or a field's value. Only names the resource
+        takes get here (Resource.unnameable is asked first): any other is a fault of the sandbox."""
         if name == "id":
             return "id"
         found = self.resource.field(name)
-        return compared_sql(found) if found is not None else "NULL"
+        if found is None:
+            raise ModelError(f"{self.resource.name} has no field {name!r} to sort or filter on")
+        return compared_sql(found)
 
 
 class NumberTooLong(ValueError):
@@ -764,8 +766,9 @@ class Store:
         table = self.tables[kind]
         resource = table.resource
         conditions = parse_filter(filter_, resource)
-        if sort is not None and resource.unnameable(sort):
-            raise SortError(sort)
+        refused = resource.unnameable(sort) if sort is not None else None
+        if refused:
+            raise SortError(refused)
         order_column = table.compared(sort or "id")
         order = "DESC" if direction == "DESC" else "ASC"
         where = [f"{OWNER} = ?"]
