@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from voipstudio_callmeback_sandbox import Account, Store
 
 import bench
+from bench.common import cdr_page_body
 from conftest import ROOT
 
 # The keys docs/benchmarks.md and the README report, in the order of the table.
@@ -219,3 +221,19 @@ class TestExitStatus:
             ("export_cpu", failed),
             ("regenerate", None),
         ]
+
+
+def test_the_parsed_cdr_page_is_the_sandboxs() -> None:
+    """The page the parse benchmark reads is the one the sandbox serves for the same seeded records (its
+    `labels` arrays included): a benchmark of another body would measure another decode."""
+    rows = 40
+    store = Store(":memory:", cdrs_per_account=rows)
+    try:
+        account = Account(user_id=1, email="bench@example.com", password="bench", api_key="b" * 40)  # noqa: S106
+        store.ensure_account(account)
+        served = json.loads(store.collection("cdrs", account.user_id, limit=rows).items)
+    finally:
+        store.close()
+    page = json.loads(cdr_page_body(rows))
+    assert page == {"data": served, "total": rows}
+    assert all(isinstance(record["labels"], list) for record in page["data"])

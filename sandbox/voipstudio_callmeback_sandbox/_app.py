@@ -446,7 +446,7 @@ def store_error_handler(_request: ConnexionRequest, exc: Exception) -> Connexion
     if isinstance(exc, FiltrationError):
         return error_response(400, "Filtration error", [field_error("filter", str(exc), "filter")])
     if isinstance(exc, SortError):
-        return error_response(400, None, [field_error("sort", f"sort cannot name {shown(str(exc))}", "enum")])
+        return error_response(400, None, [field_error("sort", f"sort: {exc}", "enum")])
     if isinstance(exc, ForeignReference):
         return error_response(400, None, [field_error(exc.field, str(exc), "reference")])
     if isinstance(exc, InvalidValue):

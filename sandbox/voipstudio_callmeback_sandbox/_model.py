@@ -5,8 +5,9 @@ collection path (`/.../things`) answers `list` (GET, a page) and `create` (POST)
 path (`/.../things/{id}`) answers `get`, `update` (PATCH or PUT) and `delete`. Each
 resource stores the fields its item schema declares (the schema of `list`'s items or of
 `get`'s `data`), may be sorted and filtered on the values of its list operation's `sort`
-enum (or, when that parameter has no enum, on any name its schema takes: a field the
-items do not declare is missing on every item), and is written with the fields of its
+enum (or, when that parameter has no enum, on the names its schema takes that are fields
+the sandbox has: id and those the items declare, the only ones it stores; any other name
+is refused, as the spec says the service refuses a name it does not have), and is written with the fields of its
 request bodies, a create filling in the `default` its body's schema gives a field left
 out. A body field named after another resource's item (`button_id` names a Button,
 `call_button_id` a CallButton) must hold the id of one of the caller's own.
@@ -76,22 +77,31 @@ class Resource:
 
     @property
     def open_sort(self) -> bool:
-        """Whether sort takes any name its schema allows (the list's sort parameter has no enum)."""
+        """Whether the list's sort parameter has no enum: sort then takes the names its schema allows that
+        are fields the items have (`unnameable`)."""
         return self.sort_schema is not None and "enum" not in self.sort_schema
+
+    @property
+    def held(self) -> tuple[str, ...]:
+        """The fields every item has: id and those the spec declares (the store keeps no others)."""
+        return ("id", *self.columns)
 
     def unnameable(self, name: Any) -> str | None:
         """Why sort and filters may not name this, or None when they may. Both take the same names
-        (one place for both, the spec's sort parameter): its enum's values, or any its schema allows."""
+        (one place for both, the spec's sort parameter): its enum's values; without an enum, the names
+        its schema allows that are fields the items have (`held`). A name the spec's sort allows but
+        the sandbox does not have (a field it does not store, its owner column, SQLite's row id) is
+        refused, as the spec says the service refuses one: it would order or select nothing."""
         if not self.open_sort:
             if name in self.sortable:
                 return None
             return f"{shown(repr(name))} is not a field {self.name} can be filtered on: {', '.join(self.sortable)}"
         error = next(iter(Draft4Validator(self.sort_schema).iter_errors(name)), None)
-        return (
-            None
-            if error is None
-            else f"{shown(repr(name))} is not a field name {self.name} takes: {shown(error.message)}"
-        )
+        if error is not None:
+            return f"{shown(repr(name))} is not a field name {self.name} takes: {shown(error.message)}"
+        if name in self.held:
+            return None
+        return f"{shown(repr(name))} is not a field {self.name} has: {', '.join(self.held)}"
 
     def field(self, name: str) -> Field | None:
         for found in self.fields:

@@ -35,7 +35,8 @@ USER_AGENTS = (
 
 @dataclass
 class SeedData:
-    """Rows to insert for one account, by table."""
+    """Rows to insert for one account, by table: each value as the API answers it (the store writes a
+    field the spec leaves untyped, such as a call record's `labels` array, as its JSON text itself)."""
 
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -157,7 +158,7 @@ def seed_account(user_id: int, *, cdrs: int = 2600) -> SeedData:
                 "charge": round(billsec / 60 * rate, 4),
                 "t_cause": "16" if answered else rng.choice(("17", "19", "21")),
                 "info": None,
-                "labels": json.dumps(["callmeback"] if answered else []),
+                "labels": ["callmeback"] if answered else [],
                 "metadata": None,
                 "nb_notes": 0,
             }

@@ -9,8 +9,9 @@ longer declares are kept but never served. A database made by an older sandbox (
 named after the collections, columns with SQL defaults and NOT NULL) has its tables
 rebuilt under the new names, rows and ids kept. A database is migrated in one
 transaction: all of it, or nothing. Only what the spec declares is stored from the seed
-data, and only what it declares is answered. Fields the spec leaves untyped are stored
-as JSON text, and compared and sorted by their JSON value.
+data, and only what it declares is answered. Fields the spec leaves untyped (or types as
+arrays or objects) are stored as JSON text, and compared and sorted by their JSON value;
+the seed gives their values as the API answers them (a call record's `labels` is an array).
 
 Answers are built by SQLite itself (`json_object`, `json_group_array`): a page of 1,000
 call records costs a few milliseconds, so that a benchmark of the client measures the
@@ -72,7 +73,7 @@ class FiltrationError(ValueError):
 
 
 class SortError(ValueError):
-    """The sort parameter names no field of the resource."""
+    """The sort parameter names no field of the resource (the message says why, naming it)."""
 
 
 class ForeignReference(ValueError):
@@ -289,12 +290,14 @@ class Table:
             raise InvalidValue(name, f"{name} must be a whole number that fits in 64 bits")
 
     def compared(self, name: str) -> str:
-        """What sorts and filters on this name compare: id, a field's value, or NULL for a name the items
-        do not declare (a sort that takes any name may name one: it is missing on every item)."""
+        """What sorts and filters on this name compare: id, or a field's value. Only names the resource
+        takes get here (Resource.unnameable is asked first): any other is a fault of the sandbox."""
         if name == "id":
             return "id"
         found = self.resource.field(name)
-        return compared_sql(found) if found is not None else "NULL"
+        if found is None:
+            raise ModelError(f"{self.resource.name} has no field {name!r} to sort or filter on")
+        return compared_sql(found)
 
 
 class NumberTooLong(ValueError):
@@ -476,6 +479,18 @@ class Store:
             for sql in wanted.values():
                 db.execute(sql)
             db.execute(f"UPDATE {quoted(VERSIONS)} SET version = version + 1 WHERE name = ?", (name,))  # noqa: S608 - checked names
+        for found in resource.fields:
+            wanted_type = found.schema.get("type")
+            if found.kind == "json" and wanted_type in ("array", "object"):
+                # An older sandbox encoded the seed's arrays twice: a call record's labels `[]` were held as
+                # the string "[]". Where the spec types the field, a string is no value of it: one holding
+                # the JSON text of a value of its type is that value (the triggers write the rows' JSON anew).
+                column, inner = quoted(found.name), f"json_extract({quoted(found.name)}, '$')"
+                db.execute(
+                    f"UPDATE {table} SET {column} = {inner} WHERE json_valid({column}) "  # noqa: S608 - checked names
+                    f"AND json_type({column}) = 'text' AND json_valid({inner}) AND json_type({inner}) = ?",
+                    (wanted_type,),
+                )
 
     def snapshot(self) -> sqlite3.Connection:
         """A copy of the whole database, in memory, to restore() later (tests start each run from it)."""
@@ -751,8 +766,9 @@ class Store:
         table = self.tables[kind]
         resource = table.resource
         conditions = parse_filter(filter_, resource)
-        if sort is not None and resource.unnameable(sort):
-            raise SortError(sort)
+        refused = resource.unnameable(sort) if sort is not None else None
+        if refused:
+            raise SortError(refused)
         order_column = table.compared(sort or "id")
         order = "DESC" if direction == "DESC" else "ASC"
         where = [f"{OWNER} = ?"]

@@ -104,6 +104,23 @@ def test_cdrs_jsonl_export_from_the_suffix(cli: Cli, cli_sandbox: RunningServer,
     assert f"holds {SANDBOX_CDRS} complete rows of {SANDBOX_CDRS}" in found.stderr
 
 
+def test_cdrs_export_writes_labels_as_json_arrays(cli: Cli, cli_sandbox: RunningServer) -> None:
+    """A call record's `labels` (a JSON array) is a JSON array in a JSON Lines line, and its compact JSON
+    text in a CSV cell (`[]`, `["callmeback"]`): one cell that reads back as the list, never a string."""
+    lines = cli.invoke("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", "-", "--format", "jsonl")
+    assert lines.exit_code == 0, lines.stderr
+    items = read_jsonl(lines.stdout)
+    assert len(items) == SANDBOX_CDRS
+    assert all(isinstance(item["labels"], list) for item in items)
+    assert {json.dumps(item["labels"]) for item in items} == {"[]", '["callmeback"]'}
+    table = cli.invoke("--sandbox", cli_sandbox.url, "cdrs", "export", "--out", "-", "--format", "csv")
+    assert table.exit_code == 0, table.stderr
+    header, rows = read_csv(table.stdout)
+    cells = [row[header.index("labels")] for row in rows]
+    assert set(cells) == {"[]", '["callmeback"]'}
+    assert [json.loads(text) for text in cells] == [item["labels"] for item in items]
+
+
 def test_format_option_wins_over_the_suffix(cli: Cli, cli_sandbox: RunningServer, tmp_path: Path) -> None:
     as_csv = tmp_path / "calls.jsonl"
     found = cli.invoke(

@@ -1,6 +1,8 @@
 """Tenancy holds through the open sort and filter names: whatever name the visitors' `sort` and `filter` are
 given (the columns the store keeps to itself, SQLite's row aliases, the sandbox's own tables' columns),
-nothing of another account is ever listed. The names are read from the store's schema, not written here."""
+nothing of another account is ever listed. Each such name is refused with 400 (no visitor has it), and the
+names a visitor has (id and the fields the spec declares) list the caller's own items only. The names are
+read from the store's schema and the spec, not written here."""
 
 from __future__ import annotations
 
@@ -41,6 +43,22 @@ def internal_names(sandbox: InProcessSandbox, path: str) -> list[str]:
     return sorted(columns - declared - {"id"}) + list(ROW_ID_ALIASES)
 
 
+def held_names(sandbox: InProcessSandbox, path: str) -> list[str]:
+    """The names a collection's items have: id and the fields the spec declares."""
+    resource = sandbox.store.model.resources[path.rsplit("/", 1)[-1]]
+    return ["id", *(found.name for found in resource.fields)]
+
+
+def refused(client: Client, path: str, field: str, **query: Any) -> None:
+    """The list is refused with 400 and the API's error body naming `field`: nothing is listed."""
+    response = client.get(path, {"limit": MAX_LIMIT, **query})
+    assert response.status_code == 400, (query, response.text[:300])
+    found = response.json()
+    assert isinstance(found["message"], str)
+    assert "data" not in found
+    assert [entry["field"] for entry in found["errors"]] == [field], found
+
+
 def listed(client: Client, path: str, **query: Any) -> tuple[int, set[int]]:
     response = client.get(path, {"limit": MAX_LIMIT, **query})
     assert response.status_code < 500, response.text
@@ -78,42 +96,52 @@ def test_the_internal_names_are_found(sandbox: InProcessSandbox) -> None:
 def test_sort_by_internal_names(
     sandbox: InProcessSandbox, accounts: tuple[Client, set[int], set[int]], path: str, direction: str
 ) -> None:
-    """Sorting by any internal name lists the caller's own items only, all of them."""
+    """Sorting by any internal name is refused with 400 naming `sort`; by each name the items have, it lists
+    the caller's own items only, all of them."""
     demo, _mine, theirs = accounts
     own = listed(demo, path)[1]
     for name in internal_names(sandbox, path):
+        refused(demo, path, "sort", sort=name, dir=direction)
+    for name in held_names(sandbox, path):
         status, found = listed(demo, path, sort=name, dir=direction)
-        if status == 200:
-            assert found == own, name
+        assert status == 200, name
+        assert found == own, name
         assert not found & theirs, name
 
 
 def filters(names: list[str]) -> Iterator[list[dict[str, Any]]]:
-    """Conditions on the internal names that would match another account's rows if they reached them."""
+    """Conditions on these names that would match another account's rows if they reached them."""
     other = SECOND_ACCOUNT.user_id
     for name in names:
         for operator, value in (("eq", other), ("gt", 0), ("lt", 2**62), ("gte", other), ("like", "%"), ("eq", "%")):
             yield [{"property": name, "operator": operator, "value": value}]
-    # And the owner and row id together, as a stranger would try them.
-    yield [
-        {"property": "account_id", "operator": "eq", "value": other},
-        {"property": "rowid", "operator": "gt", "value": 0},
-    ]
+
+
+def stranger_filters() -> Iterator[list[dict[str, Any]]]:
+    """The owner and row id together, and beside a condition on id, as a stranger would try them."""
+    other = SECOND_ACCOUNT.user_id
+    owner = {"property": "account_id", "operator": "eq", "value": other}
+    yield [owner, {"property": "rowid", "operator": "gt", "value": 0}]
+    yield [{"property": "id", "operator": "gt", "value": 0}, owner]
 
 
 @pytest.mark.parametrize("path", OPEN_SORTED)
 def test_filter_on_internal_names(
     sandbox: InProcessSandbox, accounts: tuple[Client, set[int], set[int]], path: str
 ) -> None:
-    """Filters on the owner, the row id and every other internal name find nothing of another account."""
+    """Filters on the owner, the row id and every other internal name are refused with 400 naming `filter`;
+    the same conditions on each name the items have find nothing of another account."""
     demo, mine, theirs = accounts
-    count = 0
-    for conditions in filters(internal_names(sandbox, path)):
+    for conditions in [*filters(internal_names(sandbox, path)), *stranger_filters()]:
+        refused(demo, path, "filter", filter=json.dumps(conditions))
+    served = 0
+    for conditions in filters(held_names(sandbox, path)):
         status, found = listed(demo, path, filter=json.dumps(conditions))
+        assert status == 200, conditions
         assert found <= mine, conditions
         assert not found & theirs, conditions
-        count += status == 200
-    assert count, "no filter on an internal name was served: the test proves nothing"
+        served += bool(found)
+    assert served, "no filter on a name the items have found anything: the test proves nothing"
 
 
 @pytest.mark.parametrize("path", OPEN_SORTED)

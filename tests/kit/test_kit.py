@@ -272,6 +272,28 @@ class TestTimeAndData:
         assert [cdr.id for cdr in found] == [item["id"] for item in added]
         assert found[0].billsec == 30
 
+    def test_cdr_labels_are_lists_in_process_and_over_loopback(
+        self, cmb: CallMeBack, callmeback_sandbox: Sandbox
+    ) -> None:
+        """Every seeded call record's `labels` is a list of strings (the spec's JSON array), in the models the
+        client decodes in process and in the JSON served on loopback; an added record's labels are kept."""
+        cdrs = list(cmb.cdrs.list(limit=1000))
+        assert len(cdrs) == DEFAULT_CDRS
+        for cdr in cdrs:
+            assert isinstance(cdr.labels, list), cdr.labels
+            assert all(isinstance(label, str) for label in cdr.labels)
+            assert cdr.to_dict()["labels"] == cdr.labels
+        assert {bool(cdr.labels) for cdr in cdrs} == {True, False}
+        (added,) = callmeback_sandbox.add("cdrs", {"labels": ["vip", "callback"]})
+        assert added["labels"] == ["vip", "callback"]
+        (found,) = cmb.cdrs.list(filter=[Filter("id", "eq", added["id"])])
+        assert found.labels == ["vip", "callback"]
+        auth = (str(DEMO_ACCOUNT.user_id), DEMO_ACCOUNT.api_key)
+        with callmeback_sandbox.serve() as served:
+            page = httpx.get(served.url + "/callmeback/cdrs", params={"limit": 1000}, auth=auth, timeout=10).json()
+        served_labels = {item["id"]: item["labels"] for item in page["data"]}
+        assert served_labels == {cdr.id: cdr.labels for cdr in cdrs} | {added["id"]: ["vip", "callback"]}
+
     def test_a_bad_value_names_its_field(self, callmeback_sandbox: Sandbox) -> None:
         with pytest.raises(ValueError, match=r"items\[0\]\.calldate") as raised:
             callmeback_sandbox.add("cdrs", {"calldate": "yesterday"})

@@ -243,12 +243,12 @@ def list_answer_schema(operation_id: str) -> dict[str, Any]:
 
 
 def cdr_page_body(rows: int) -> bytes:
-    """A page of `rows` call records as the sandbox serves them: its seeded records, with ids, and
-    labels decoded to the JSON arrays it answers with (the seed holds them as text)."""
+    """A page of `rows` call records as the sandbox serves them: its seeded records (which hold each
+    value as the sandbox answers it, `labels` arrays included), with ids."""
     from voipstudio_callmeback_sandbox._seed import seed_account
 
     records = seed_account(1, cdrs=rows).tables["cdrs"]
-    data = [{"id": index + 1, **record, "labels": json.loads(record["labels"])} for index, record in enumerate(records)]
+    data = [{"id": index + 1, **record} for index, record in enumerate(records)]
     return json.dumps({"data": data, "total": rows}).encode()
 
 
