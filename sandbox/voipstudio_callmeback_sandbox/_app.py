@@ -46,6 +46,8 @@ from ._docs import DOCS_PATH, DocsPage
 from ._http import (
     BASIC_CHALLENGE,
     BODY,
+    FILTER,
+    FILTER_PATTERN_MESSAGE,
     NO_STORE,
     NOSNIFF,
     SECRET_NAME,
@@ -61,6 +63,7 @@ from ._model import ModelError, Route
 from ._store import (
     HAND_WRITTEN,
     AccessDenied,
+    FilterFormError,
     FiltrationError,
     ForeignReference,
     InvalidValue,
@@ -123,6 +126,10 @@ class FieldParameterValidator(ParameterValidator):  # type: ignore[misc]
                 raise FieldProblem([field_error(name, f"{name} is required", "required")])
             return
         schema = param.get("schema", param)
+        if name == FILTER and param.get("in") == "query" and "pattern" in schema:
+            # The store reads the filter first and then checks its pattern (Store.collection), so that a condition
+            # it cannot apply is answered "Filtration error" naming the problem, not "does not match".
+            schema = {key: value for key, value in schema.items() if key != "pattern"}
         errors = list(Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(value))
         if errors:
             raise FieldProblem([found for error in errors for found in describe(name, error)])
@@ -445,6 +452,8 @@ def store_error_handler(_request: ConnexionRequest, exc: Exception) -> Connexion
         return error_response(403)
     if isinstance(exc, FiltrationError):
         return error_response(400, "Filtration error", [field_error("filter", str(exc), "filter")])
+    if isinstance(exc, FilterFormError):
+        return error_response(400, None, [field_error(FILTER, FILTER_PATTERN_MESSAGE, "pattern")])
     if isinstance(exc, SortError):
         return error_response(400, None, [field_error("sort", f"sort: {exc}", "enum")])
     if isinstance(exc, ForeignReference):
@@ -811,7 +820,7 @@ def create_app(config: SandboxConfig, store: Store) -> ASGIApp:
     handle_problem = problem_handler(routes)
     app.add_error_handler(ProblemException, handle_problem)
     app.add_error_handler(HTTPException, handle_problem)
-    for error in (NotFound, AccessDenied, FiltrationError, SortError, ForeignReference, InvalidValue):
+    for error in (NotFound, AccessDenied, FiltrationError, FilterFormError, SortError, ForeignReference, InvalidValue):
         app.add_error_handler(error, store_error_handler)
     for unreadable in (UnicodeDecodeError, UnicodeEncodeError):
         app.add_error_handler(unreadable, undecodable_body_handler)

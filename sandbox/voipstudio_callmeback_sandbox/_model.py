@@ -37,6 +37,7 @@ Kind = Literal["integer", "number", "boolean", "string", "json"]
 Method = Literal["list", "get", "create", "update", "delete"]
 # A moment every timestamp pattern of the service accepts: a string field whose pattern takes it is a timestamp.
 SAMPLE_MOMENT = "2026-12-31 23:59:58"
+FILTER_NAME = "filter"  # the query parameter of a list's conditions
 
 
 class ModelError(ValueError):
@@ -66,6 +67,9 @@ class Resource:
     fields: tuple[Field, ...] = ()  # declared fields but id, in the spec's order
     sortable: tuple[str, ...] = ()  # the values of the list operation's sort enum
     sort_schema: Mapping[str, Any] | None = None  # the list operation's sort parameter's schema, if it has one
+    # The pattern of the list operation's filter parameter, compiled, if it has one: checked after the filter is
+    # read (so that a condition the store cannot apply answers "Filtration error", naming what is wrong).
+    filter_pattern: re.Pattern[str] | None = None
     writable: frozenset[str] = frozenset()  # the fields of its request bodies
     defaults: Mapping[str, Any] = field(default_factory=dict)  # create body field -> its schema's `default`
     references: Mapping[str, str] = field(default_factory=dict)  # body field -> the resource whose id it holds
@@ -258,6 +262,9 @@ def read_model(spec: Mapping[str, Any], hand_written: frozenset[str] = frozenset
             sort_schema = resolved(spec, (sort or {}).get("schema"))
             resource.sortable = tuple(sort_schema.get("enum") or ())
             resource.sort_schema = sort_schema if sort is not None else None
+            filter_ = next((p for p in parameters(spec, item, operation) if p.get("name") == FILTER_NAME), None)
+            pattern = resolved(spec, (filter_ or {}).get("schema")).get("pattern")
+            resource.filter_pattern = re.compile(str(pattern)) if pattern else None
         elif verb == "delete":
             item_name, item_schema = None, {}
         else:

@@ -72,6 +72,11 @@ class FiltrationError(ValueError):
     """The filter parameter cannot be applied (the service answers 400 "Filtration error")."""
 
 
+class FilterFormError(ValueError):
+    """The filter can be applied but is not written as the list's filter pattern allows (members out of order,
+    spaces): the spec refuses it, so the sandbox does too (400 naming `filter`, code `pattern`)."""
+
+
 class SortError(ValueError):
     """The sort parameter names no field of the resource (the message says why, naming it)."""
 
@@ -766,6 +771,8 @@ class Store:
         table = self.tables[kind]
         resource = table.resource
         conditions = parse_filter(filter_, resource)
+        if filter_ is not None and resource.filter_pattern is not None and not resource.filter_pattern.search(filter_):
+            raise FilterFormError(filter_)
         refused = resource.unnameable(sort) if sort is not None else None
         if refused:
             raise SortError(refused)

@@ -84,13 +84,34 @@ def test_query_string_over_the_limit(sandbox: InProcessSandbox) -> None:
     assert str(MAX_QUERY_STRING_LENGTH) in str(only["message"])
 
 
-def test_largest_filter_fits_in_the_query_string(sandbox: InProcessSandbox) -> None:
-    """A filter at every filter limit, its values ASCII letters, is within the query's length, and served."""
-    conditions = [{"property": "dst", "operator": "eq", "value": "y" * MAX_FILTER_VALUE_LENGTH}] * MAX_FILTER_CONDITIONS
-    query = {"filter": json.dumps(conditions), "page": 1, "limit": 1, "sort": "id", "dir": "DESC"}
-    assert len(urlencode(query)) <= MAX_QUERY_STRING_LENGTH
-    status, found = call(sandbox, "GET", CDRS, query)
-    assert status == 200, found
+# The longest filter the spec takes (each list's filter parameter has the same maxLength), and the most a
+# character of it can take in a query string: four UTF-8 bytes, each percent-encoded.
+LONGEST_FILTER = _SPEC["components"]["parameters"]["CdrFilter"]["schema"]["maxLength"]
+MOST_BYTES_A_CHARACTER = 4 * 3
+
+
+def test_the_longest_filter_the_spec_takes_fits_in_the_query_string() -> None:
+    """Whatever characters it holds, a filter of the spec's maxLength is within the sandbox's query limit, with
+    room for the other parameters: a client the spec allows is never refused for the query's length."""
+    assert all(
+        parameter["schema"]["maxLength"] == LONGEST_FILTER
+        for name, parameter in _SPEC["components"]["parameters"].items()
+        if name.endswith("Filter")
+    )
+    assert LONGEST_FILTER * MOST_BYTES_A_CHARACTER + 1024 <= MAX_QUERY_STRING_LENGTH
+
+
+def test_filters_at_the_sandboxs_limits_are_served(sandbox: InProcessSandbox) -> None:
+    """The most conditions, and the longest value, the sandbox takes are served within the spec's maxLength."""
+    most = [{"property": "id", "operator": "gt", "value": 0}] * MAX_FILTER_CONDITIONS
+    longest = [{"property": "dst", "operator": "eq", "value": "y" * MAX_FILTER_VALUE_LENGTH}]
+    for conditions in (most, longest):
+        text = json.dumps(conditions)
+        assert len(text) <= LONGEST_FILTER
+        query = {"filter": text, "page": 1, "limit": 1, "sort": "id", "dir": "DESC"}
+        assert len(urlencode(query)) <= MAX_QUERY_STRING_LENGTH
+        status, found = call(sandbox, "GET", CDRS, query)
+        assert status == 200, found
 
 
 def bounded(found: dict[str, object]) -> str:

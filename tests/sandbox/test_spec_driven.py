@@ -22,6 +22,7 @@ from voipstudio_callmeback_sandbox._model import ModelError, read_model, snake_c
 from voipstudio_callmeback_sandbox._store import HAND_WRITTEN
 
 from conftest import load_spec
+from filter_pattern import filter_parameters
 
 from .support import (
     SECOND_ACCOUNT,
@@ -99,7 +100,7 @@ class TestFieldErrors:
                 "sort must be one of: " + ", ".join(SCHEMAS["SettingSortField"]["enum"]),
             ),
             ({"filter": "["}, "filter", "minLength", FILTER_LENGTH_WORDS),
-            ({"filter": "{}"}, "filter", "pattern", PATTERN_WORDS),
+            ({"filter": '[{"operator":"eq","property":"id","value":1}]'}, "filter", "pattern", PATTERN_WORDS),
             ({"colour": "red"}, "colour", "unknown", "colour is not a parameter of this operation"),
         ],
         ids=[
@@ -313,6 +314,8 @@ def with_new_fields() -> dict[str, Any]:
     schemas["Cdr"]["properties"]["region"] = {"type": "string", "nullable": True, "description": "A region."}
     schemas["CdrSortField"]["enum"].append("region")
     schemas["SettingSortField"]["enum"].append("color")
+    for _where, parameter, pattern in filter_parameters(spec):  # as scripts/filter-pattern tells the maintainer
+        parameter["schema"]["pattern"] = pattern
     return spec
 
 
