@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from typing import Any, get_args
 
 import pytest
@@ -363,3 +365,37 @@ def test_the_specs_sandbox_figures_are_the_sandboxs(sentence: str, constant: flo
     found = [float(value) for value in re.findall(sentence, text)]
     assert found, f"openapi.yaml no longer says {sentence!r}: update SANDBOX_FIGURES in {__file__}"
     assert set(found) == {constant}, f"openapi.yaml says {found} where {where} is {constant}: make them agree"
+
+
+def spec_patterns(node: Any, where: str = "") -> list[tuple[str, str]]:
+    """Every `pattern` of a schema in the spec, with where it is."""
+    if isinstance(node, list):
+        return [found for index, value in enumerate(node) for found in spec_patterns(value, f"{where}/{index}")]
+    if not isinstance(node, dict):
+        return []
+    own = [(where, node["pattern"])] if isinstance(node.get("pattern"), str) else []
+    return own + [found for key, value in node.items() for found in spec_patterns(value, f"{where}/{key}")]
+
+
+def test_patterns_are_portable(spec: dict[str, Any]) -> None:
+    """Every pattern compiles in Python's re and in JavaScript with the `u` flag (ECMA-262, what JSON Schema
+    names), and counts no repetition RE2 refuses (Go's regexp; Rust's engines share the limit): none over
+    1000, none nested inside another counted one."""
+    found = spec_patterns(spec)
+    assert any("Filter" in where for where, _ in found)
+    for where, pattern in found:
+        re.compile(pattern)
+        counts = [int(count) for count in re.findall(r"\{(?:\d+,)?(\d+)\}", pattern)]
+        assert all(count <= 1000 for count in counts), f"openapi.yaml {where}: a counted repetition over 1000"
+        assert not re.search(r"\{\d+(?:,\d*)?\}[^{]*\)\{\d+(?:,\d*)?\}", pattern), (
+            f"openapi.yaml {where}: a counted repetition inside another (RE2 refuses large products): use * there"
+        )
+    script = (
+        "const patterns = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "for (const [where, p] of patterns) {"
+        " try { new RegExp(p, 'u'); } catch (e) { console.log(where + ': ' + e); } }"
+    )
+    node = subprocess.run(
+        ["node", "-e", script], input=json.dumps(found), capture_output=True, text=True, timeout=60, check=True
+    )
+    assert node.stdout == "", f"openapi.yaml: JavaScript refuses these patterns:\n{node.stdout}"
