@@ -7,7 +7,15 @@ generate into a temporary directory; a hand-written usage file per generator
 
 openapi-generator 7.26.0 warns ("Failed to get the schema name: null") on every inline
 response example (`ExamplesUtils.unaliasExamples` looks up a null `$ref`), so the spec keeps
-its response examples in `components/examples`; `tests/test_spec.py` holds it to that.
+its response examples in `components/examples`; `tests/test_spec.py` holds it to that. It
+prints the same line once more for a free-form object (a map) among the branches of an
+`anyOf`, which `ErrorResponse.errors` holds (`FieldErrors`) and no spec change can avoid short
+of dropping that branch; that one line is the only warning allowed, and
+`test_the_allowed_warning_is_the_generators_own` fails the day the generator stops printing it.
+
+openapi-typescript runs Redocly's lint with the `redocly.yaml` of its working directory, which
+here is this project's strict one without the accepted findings of `.redocly.lint-ignore.yaml`
+(`scripts/lint` runs that lint); it runs in a directory of its own, as another team's would.
 """
 
 from __future__ import annotations
@@ -46,7 +54,44 @@ TYPESCRIPT_FETCH_OPTIONS = (
 WARNING = re.compile(r"\bwarn(ing)?s?\b|⚠", re.IGNORECASE)
 
 
-# The generator bug described in the module docstring, and only it.
+# The generator bug described in the module docstring (a map among an anyOf's branches), and only it.
+ALLOWED_WARNING = "[main] WARN  o.o.codegen.utils.ModelUtils - Failed to get the schema name: null"
+# The smallest spec that makes openapi-generator print it: a free-form object in an anyOf.
+MAP_IN_ANY_OF = {
+    "openapi": "3.0.3",
+    "info": {"title": "map in anyOf", "version": "1"},
+    "paths": {
+        "/thing": {
+            "get": {
+                "operationId": "getThing",
+                "responses": {
+                    "200": {
+                        "description": "A thing.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
+                    }
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "Thing": {
+                "type": "object",
+                "properties": {
+                    "errors": {
+                        "anyOf": [
+                            {"type": "array", "items": {"type": "string"}},
+                            {"$ref": "#/components/schemas/Map"},
+                        ]
+                    }
+                },
+            },
+            "Map": {"type": "object", "additionalProperties": True},
+        }
+    },
+}
+
+
 def _run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """Run a tool without a shell; stdout and stderr are captured as text."""
     env = {name: value for name, value in os.environ.items() if name not in {"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS"}}
@@ -70,6 +115,14 @@ def _output(result: subprocess.CompletedProcess[str]) -> str:
 def _warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
     """The lines of a tool's output (stdout and stderr) that warn."""
     return [line for line in (result.stdout + result.stderr).splitlines() if WARNING.search(line)]
+
+
+def _unexpected_warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The warnings but the generator's own bug (module docstring), which may appear once."""
+    found = _warnings(result)
+    if found.count(ALLOWED_WARNING) == 1:
+        found.remove(ALLOWED_WARNING)
+    return found
 
 
 def _generate_typescript_fetch(spec: Path, out: Path) -> subprocess.CompletedProcess[str]:
@@ -158,7 +211,7 @@ def test_usage_files_cover_every_operation() -> None:
 
 def test_openapi_typescript_types_compile_with_every_operation(tmp_path: Path) -> None:
     """openapi-typescript generates without a warning, and the usage file compiles under tsc --strict."""
-    generated = _run(OPENAPI_TYPESCRIPT, SPEC_PATH, "-o", tmp_path / "schema.d.ts")
+    generated = _run(OPENAPI_TYPESCRIPT, SPEC_PATH, "-o", tmp_path / "schema.d.ts", cwd=tmp_path)
     assert generated.returncode == 0, _output(generated)
     assert _warnings(generated) == [], _output(generated)
     assert (tmp_path / "schema.d.ts").is_file(), _output(generated)
@@ -171,7 +224,7 @@ def test_openapi_typescript_types_compile_with_every_operation(tmp_path: Path) -
 def test_typescript_fetch_client_compiles_with_every_operation(tmp_path: Path) -> None:
     """typescript-fetch generates with no warning, and the usage file compiles."""
     generated = _generate_typescript_fetch(SPEC_PATH, tmp_path / "fetch")
-    assert _warnings(generated) == [], _output(generated)
+    assert _unexpected_warnings(generated) == [], _output(generated)
     apis = sorted(path.name for path in (tmp_path / "fetch" / "apis").glob("*Api.ts"))
     tags = {tag for operation in operations(load_spec()).values() for tag in _tags(operation)}
     assert apis == sorted(f"{_api_class(tag)}.ts" for tag in tags), apis
@@ -188,10 +241,19 @@ def test_generators_are_deterministic(tmp_path: Path, generator: str) -> None:
     for run in ("first", "second"):
         out = tmp_path / run
         if generator == "openapi-typescript":
-            result = _run(OPENAPI_TYPESCRIPT, SPEC_PATH, "-o", out / "schema.d.ts")
+            result = _run(OPENAPI_TYPESCRIPT, SPEC_PATH, "-o", out / "schema.d.ts", cwd=tmp_path)
             assert result.returncode == 0, _output(result)
         else:
             _generate_typescript_fetch(SPEC_PATH, out)
         outputs.append({str(file.relative_to(out)): file.read_bytes() for file in out.rglob("*") if file.is_file()})
     assert outputs[0].keys() == outputs[1].keys()
     assert [name for name in outputs[0] if outputs[0][name] != outputs[1][name]] == []
+
+
+def test_the_allowed_warning_is_the_generators_own(tmp_path: Path) -> None:
+    """openapi-generator prints the one allowed warning for a map among an anyOf's branches in any spec:
+    when it stops, ALLOWED_WARNING and its paragraph in the module docstring go."""
+    spec = tmp_path / "map-in-any-of.json"
+    spec.write_text(json.dumps(MAP_IN_ANY_OF), encoding="utf-8")
+    generated = _generate_typescript_fetch(spec, tmp_path / "fetch")
+    assert _warnings(generated) == [ALLOWED_WARNING], _output(generated)
