@@ -35,9 +35,10 @@ STRING = (
     r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}'
     r'|[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})))*"'
 )
-# A JSON number of at most 18 digits before its point (so that an integer fits 64 bits), 17 after it
-# and a two-digit exponent (so that it is a finite double).
-NUMBER = r"-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,2})?"
+# A JSON number of at most 19 digits before its point (so that every 64-bit integer, such as an id up
+# to 2^63 - 1, can be written; the service refuses an integer beyond 64 bits), 17 after it and a
+# two-digit exponent (so that it is a finite double).
+NUMBER = r"-?(?:0|[1-9][0-9]{0,18})(?:\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,2})?"
 ANY_FIELD = "[a-z][a-z0-9_]{0,63}"
 TEXT_ONLY = ("like",)  # operators whose value is a string (an SQL LIKE pattern)
 
