@@ -8,18 +8,13 @@ sees it, together with the links that lead to it, so a run reads and never write
 
 from __future__ import annotations
 
-import importlib.util
 import os
-from pathlib import Path
 from typing import Any
 
 import schemathesis
 
-# Load the shared generation hooks (this file is loaded by path, not as a package).
-_spec = importlib.util.spec_from_file_location("callmeback_hooks", Path(__file__).with_name("hooks.py"))
-assert _spec is not None
-assert _spec.loader is not None
-_spec.loader.exec_module(importlib.util.module_from_spec(_spec))
+# The generation hooks shared with the runs against the sandbox (importing them registers them).
+import voipstudio_callmeback_sandbox.schemathesis_hooks  # noqa: F401
 
 WRITES = ("post", "put", "patch", "delete")
 LOGINS = ("/login", "/login2fa")

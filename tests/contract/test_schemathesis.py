@@ -2,7 +2,9 @@
 
 The sandbox runs in process (ASGI) on an in-memory database and validates its own
 responses against the spec as well. schemathesis.toml (found from the working
-directory) supplies the seed, the demo credentials, the checks and the hooks.
+directory) supplies the seed, the demo credentials and the checks; the hooks
+(voipstudio_callmeback_sandbox.schemathesis_hooks, imported here as well so that they do not
+depend on the working directory) correct every request just before it is sent.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from typing import Any
 
 import hypothesis
 import schemathesis
+import voipstudio_callmeback_sandbox.schemathesis_hooks  # noqa: F401 - registers the hooks
 from voipstudio_callmeback_sandbox import SandboxConfig, Store, create_app
 
 from conftest import ROOT
-from contract import hooks
 
 CONFIG = SandboxConfig(db=":memory:", cdrs_per_account=300, validate_responses=True)
 STORE = Store(CONFIG.db, cdrs_per_account=CONFIG.cdrs_per_account)
@@ -26,17 +28,9 @@ schema.app = APP
 schema.config.update(base_url="http://127.0.0.1/v1.1/voipstudio")
 
 
-def own_references(case: schemathesis.Case[Any]) -> None:
-    """A body's references to other resources (`button_id`) left out when their value is one the schema allows:
-    the sandbox takes only ids of the caller's own items, which no schema can say (hooks.py)."""
-    if isinstance(case.body, dict):
-        case.body = hooks.without_references(case.operation, case.body)
-
-
 @schema.parametrize()
 def test_examples_coverage_and_fuzzing(case: schemathesis.Case[Any]) -> None:
     """Every generated request gets a response that conforms to the spec, by every check."""
-    own_references(case)
     case.call_and_validate()
 
 
@@ -50,10 +44,6 @@ class StatefulFromSeededData(schema.as_state_machine()):  # type: ignore[misc]
     def setup(self) -> None:
         STORE.restore(SEEDED)
         super().setup()
-
-    def before_call(self, case: schemathesis.Case[Any]) -> None:
-        own_references(case)
-        super().before_call(case)
 
 
 TestStateful = StatefulFromSeededData.TestCase
