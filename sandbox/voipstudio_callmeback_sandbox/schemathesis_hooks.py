@@ -22,11 +22,11 @@ it in a schema; everything it needs is read from the operation's own definition 
   negative case's) is kept, so its rejection is still tested; in a negative case, leaving out a
   valid reference keeps the server from refusing it for the reference instead of its violation.
 - **List queries, positive cases.** ``sort`` names one of the fields the list's ``sort`` enum
-  gives (any name for visitors, whose fields the spec does not list: ``id`` is used), and
-  ``filter`` is a JSON array of conditions on those fields inside one query string value; a
-  JSON document inside a query string, with its members tied to another parameter's enum, is
-  beyond a 3.0 schema that every generator understands. An unknown ``sort`` name is swapped for
-  one of the list's fields and a malformed ``filter`` for a well-formed one on them.
+  gives, and ``filter`` is a JSON array of conditions on those fields. Each list's ``filter``
+  pattern already admits only such arrays, but the visitors' ``sort`` and ``filter`` take any
+  field name (the spec lists no visitor field but ``id``), and a server has only its own: for
+  them ``id`` is used. An unknown ``sort`` name is swapped for one of the list's fields and a
+  filter on other fields for a well-formed one on them.
 - **Logins, positive cases.** A schema cannot say which credentials exist; half of the valid
   ``POST /login`` bodies are given the sandbox's demo account (chosen by the e-mail address, so
   a run replays exactly), so that a successful login is tested too.
@@ -46,7 +46,7 @@ from ._config import DEMO_ACCOUNT
 from ._store import OPERATORS as SANDBOX_OPERATORS
 from .convention import snake_case
 
-# The filter operators, as the spec's Filter parameter lists them (and the sandbox implements).
+# The filter operators the sandbox implements: the spec's FilterOperator (tests/test_spec.py holds them equal).
 OPERATORS = tuple(SANDBOX_OPERATORS)
 DEMO_LOGIN = {"email": DEMO_ACCOUNT.email, "password": DEMO_ACCOUNT.password}
 
