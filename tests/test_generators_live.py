@@ -38,6 +38,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from conftest import ROOT, SPEC_PATH, load_spec, operations
 from sandbox.support import SECOND_ACCOUNT, TWO_FACTOR_ACCOUNT, RunningServer, accounts_file, run_cli
+from schemas import resolve
 from test_other_languages import BASE_TSCONFIG, NODE_BIN, TSC, USAGE_DIR, _output, _run, _warnings
 
 OPENAPI_TS = NODE_BIN / "openapi-ts"
@@ -293,33 +294,23 @@ def _basic(account: Account) -> httpx.BasicAuth:
     return httpx.BasicAuth(str(account.user_id), account.api_key)
 
 
-def _resolve(node: Any) -> Any:
-    """A `$ref` of the spec followed to what it names (local references only)."""
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = SPEC
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
 def _parameters(method: str, path: str) -> list[dict[str, Any]]:
     """An operation's parameters, its path item's first (wherever the spec puts them)."""
     item = SPEC["paths"][path]
     return [
-        _resolve(parameter)
+        resolve(SPEC, parameter)
         for parameter in [*item.get("parameters", []), *OPERATIONS[(method, path)].get("parameters", [])]
     ]
 
 
 def _example_body(operation: dict[str, Any]) -> Any:
     """The first example of an operation's JSON request body."""
-    media = _resolve(operation["requestBody"])["content"]["application/json"]
+    media = resolve(SPEC, operation["requestBody"])["content"]["application/json"]
     if "example" in media:
         return media["example"]
     examples = list(media.get("examples", {}).values())
     assert examples, f"{operation['operationId']} has no request example: give it one, or a case in {PROVOKERS}"
-    return _resolve(examples[0])["value"]
+    return resolve(SPEC, examples[0])["value"]
 
 
 def _created_id(http: httpx.Client, path: str, operation_id: str, auth: httpx.Auth) -> int:
@@ -331,7 +322,7 @@ def _created_id(http: httpx.Client, path: str, operation_id: str, auth: httpx.Au
     created = http.post(collection, json=_example_body(create), auth=auth)
     assert created.status_code == 201, created.text
     for response in create["responses"].values():
-        for link in _resolve(response).get("links", {}).values():
+        for link in resolve(SPEC, response).get("links", {}).values():
             if link.get("operationId") == operation_id:
                 (expression,) = link["parameters"].values()
                 pointer = expression.removeprefix("$response.body#")
@@ -406,7 +397,7 @@ def _login_cases(http: httpx.Client, operation_id: str) -> list[Case]:
 def _integer_bound(method: str, path: str) -> tuple[str, int] | None:
     """A query parameter with an integer minimum, and the value just below it."""
     for parameter in _parameters(method, path):
-        schema = _resolve(parameter.get("schema", {}))
+        schema = resolve(SPEC, parameter.get("schema", {}))
         if parameter["in"] == "query" and schema.get("type") == "integer" and "minimum" in schema:
             return parameter["name"], int(schema["minimum"]) - 1
     return None
@@ -428,7 +419,7 @@ def _cases(http: httpx.Client, operation_id: str) -> list[Case]:
     cases: list[Case] = []
     if path_parameters:
         concrete = _concrete(path, _created_id(http, path, operation_id, demo))
-        highest = _resolve(path_parameters[0]["schema"]).get("maximum", 2**63 - 1)
+        highest = resolve(SPEC, path_parameters[0]["schema"]).get("maximum", 2**63 - 1)
         cases.append(Case("an id no resource has", 404, body=body, path=_concrete(path, highest), auth=demo))
         theirs = _created_id(http, path, operation_id, _basic(SECOND_ACCOUNT))
         cases.append(Case("another account's resource", 403, body=body, path=_concrete(path, theirs), auth=demo))
