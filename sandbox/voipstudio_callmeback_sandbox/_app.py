@@ -46,7 +46,6 @@ from ._docs import DOCS_PATH, DocsPage
 from ._http import (
     BASIC_CHALLENGE,
     BODY,
-    FILTER,
     FILTER_PATTERN_MESSAGE,
     NO_STORE,
     NOSNIFF,
@@ -59,7 +58,7 @@ from ._http import (
     send_json,
 )
 from ._limits import MAX_HEADER_COUNT, MAX_NUMBER_LENGTH, MAX_QUERY_PARAMETERS, MAX_QUERY_STRING_LENGTH, shown
-from ._model import ModelError, Route
+from ._model import FILTER, ModelError, Route
 from ._store import (
     HAND_WRITTEN,
     AccessDenied,

@@ -14,10 +14,9 @@ from jsonschema import ValidationError  # type: ignore[import-untyped] # as conn
 from starlette.types import Message, Receive, Send
 
 from ._limits import MAX_ECHOED_LENGTH, MAX_ERRORS, MAX_MESSAGE_LENGTH, MAX_NUMBER_LENGTH, shown
-from ._model import HTTP_METHODS, operations, parameters, resolved
+from ._model import FILTER, HTTP_METHODS, operations, parameters, resolved
 
 BODY = "body"  # the `field` of an error about the request body as a whole
-FILTER = "filter"  # the query parameter of the lists' conditions
 FILTER_PATTERN_MESSAGE = (
     'filter must be a JSON array of conditions {"property": ..., "operator": ..., "value": ...}, members in '
     "that order, each on a field the list's sort takes, as the pattern of the list's filter parameter in "

@@ -37,7 +37,7 @@ Kind = Literal["integer", "number", "boolean", "string", "json"]
 Method = Literal["list", "get", "create", "update", "delete"]
 # A moment every timestamp pattern of the service accepts: a string field whose pattern takes it is a timestamp.
 SAMPLE_MOMENT = "2026-12-31 23:59:58"
-FILTER_NAME = "filter"  # the query parameter of a list's conditions
+FILTER = "filter"  # the query parameter of a list's conditions
 
 
 class ModelError(ValueError):
@@ -262,7 +262,7 @@ def read_model(spec: Mapping[str, Any], hand_written: frozenset[str] = frozenset
             sort_schema = resolved(spec, (sort or {}).get("schema"))
             resource.sortable = tuple(sort_schema.get("enum") or ())
             resource.sort_schema = sort_schema if sort is not None else None
-            filter_ = next((p for p in parameters(spec, item, operation) if p.get("name") == FILTER_NAME), None)
+            filter_ = next((p for p in parameters(spec, item, operation) if p.get("name") == FILTER), None)
             pattern = resolved(spec, (filter_ or {}).get("schema")).get("pattern")
             resource.filter_pattern = re.compile(str(pattern)) if pattern else None
         elif verb == "delete":

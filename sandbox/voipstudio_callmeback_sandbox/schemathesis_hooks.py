@@ -37,12 +37,12 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from collections.abc import Callable
 from typing import Any
 
 import schemathesis
 
 from ._config import DEMO_ACCOUNT
+from ._model import json_schema, resolved
 from ._store import OPERATORS as SANDBOX_OPERATORS
 from .convention import snake_case
 
@@ -51,34 +51,18 @@ OPERATORS = tuple(SANDBOX_OPERATORS)
 DEMO_LOGIN = {"email": DEMO_ACCOUNT.email, "password": DEMO_ACCOUNT.password}
 
 
-def resolver(document: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """A function that follows a node's local `$ref`s through `document` to the node they name."""
-
-    def resolve(node: dict[str, Any]) -> dict[str, Any]:
-        while "$ref" in node:
-            target: Any = document
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            node = target
-        return node
-
-    return resolve
-
-
 def body_schema(operation: Any) -> dict[str, Any]:
     """The JSON schema of an operation's request body (empty when it takes none)."""
-    resolve = resolver(operation.schema.raw_schema)
-    request = resolve(operation.definition.raw.get("requestBody") or {})
-    return resolve(request.get("content", {}).get("application/json", {}).get("schema") or {})
+    return resolved(operation.schema.raw_schema, json_schema(operation.schema.raw_schema, operation.definition.raw))
 
 
 def listed_fields(operation: Any) -> list[str]:
     """The fields a list operation can be sorted and filtered on: the values of its `sort` enum (`id`
     where its `sort` takes any name: visitors, whose fields the spec does not list)."""
-    resolve = resolver(operation.schema.raw_schema)
-    for parameter in map(resolve, operation.definition.raw.get("parameters", [])):
+    document = operation.schema.raw_schema
+    for parameter in (resolved(document, node) for node in operation.definition.raw.get("parameters", [])):
         if parameter.get("name") == "sort":
-            return sorted(resolve(parameter["schema"]).get("enum") or ["id"])
+            return sorted(resolved(document, parameter["schema"]).get("enum") or ["id"])
     return ["id"]
 
 
@@ -86,12 +70,11 @@ def reference_fields(operation: Any, body: dict[str, Any]) -> set[str]:
     """Body fields that hold another resource's id, `<noun>_id` where the spec has a schema named Noun, whose
     value is one the field's schema allows (an invalid one is what a negative case tests: it stays)."""
     document = operation.schema.raw_schema
-    resolve = resolver(document)
     nouns = {snake_case(name) for name in document.get("components", {}).get("schemas", {})}
     properties = body_schema(operation).get("properties", {})
     found = set()
     for name, value in body.items():
-        prop = resolve(properties.get(name) or {})
+        prop = resolved(document, properties.get(name))
         low, high = prop.get("minimum", -math.inf), prop.get("maximum", math.inf)
         valid = type(value) is int and low <= value <= high
         if name.endswith("_id") and name.removesuffix("_id") in nouns and valid:
@@ -109,9 +92,8 @@ def without_references(operation: Any, body: dict[str, Any]) -> dict[str, Any]:
     schema = body_schema(operation)
     if not schema.get("minProperties") or schema.get("required"):
         return kept
-    resolve = resolver(operation.schema.raw_schema)
-    for name, prop in schema.get("properties", {}).items():
-        prop = resolve(prop)
+    for name, node in schema.get("properties", {}).items():
+        prop = resolved(operation.schema.raw_schema, node)
         if prop.get("type") == "string" and not {"format", "enum", "pattern"} & set(prop):
             return {name: "schemathesis"}
     return kept
@@ -144,6 +126,12 @@ def valid_filter(seed: int, fields: list[str]) -> str:
     return json.dumps(conditions)
 
 
+def is_login(operation: Any) -> bool:
+    """Whether the operation's body takes the demo account's credentials (`POST /login`: its `LoginRequest`)."""
+    properties: dict[str, Any] = body_schema(operation).get("properties") or {}
+    return DEMO_LOGIN.keys() <= properties.keys()
+
+
 def uses_demo_login(body: dict[str, Any]) -> bool:
     """Half of the valid logins use the sandbox's demo account, so that the 200 path is tested too."""
     email = body.get("email")
@@ -173,7 +161,7 @@ def adjust(case: Any) -> None:
             query["filter"] = valid_filter(zlib.crc32(filter_.encode()), fields)
         if query != case.query:
             case.query = query
-    elif operation.path == "/login" and isinstance(case.body, dict) and uses_demo_login(case.body):
+    elif isinstance(case.body, dict) and is_login(operation) and uses_demo_login(case.body):
         case.body = {**case.body, **DEMO_LOGIN}
 
 
