@@ -24,7 +24,7 @@ from voipstudio_callmeback_sandbox._store import (
 )
 
 from conftest import ROOT, load_spec, operations
-from filter_pattern import MAX_CONDITIONS, MAX_STRING, filter_parameters
+from filter_pattern import filter_parameters
 from reference_page import DocumentedOperation
 from schemas import resolve
 
@@ -259,15 +259,17 @@ class TestConventions:
             )
 
     def test_filter_bounds_are_the_sandboxs(self, spec: dict[str, Any]) -> None:
-        """The pattern's bounds (conditions, string value length) are the sandbox's limits, and the FilterCondition
-        schema and the parameters' x-json-content say the same."""
-        assert MAX_CONDITIONS == MAX_FILTER_CONDITIONS, "scripts/lib/filter_pattern.py MAX_CONDITIONS"
-        assert MAX_STRING == MAX_FILTER_VALUE_LENGTH, "scripts/lib/filter_pattern.py MAX_STRING"
+        """The bounds a filter pattern cannot count (conditions, a string value's length), as the FilterCondition
+        schema and the parameters' x-json-content state them, are the sandbox's limits."""
         value = resolve(spec, spec["components"]["schemas"]["FilterCondition"])["properties"]["value"]
         (text,) = [branch for branch in value["anyOf"] if branch.get("type") == "string"]
-        assert text["maxLength"] == MAX_STRING, "openapi.yaml FilterCondition.value's string maxLength"
+        assert text["maxLength"] == MAX_FILTER_VALUE_LENGTH, (
+            "openapi.yaml FilterCondition.value's string maxLength must be MAX_FILTER_VALUE_LENGTH (sandbox _limits.py)"
+        )
         for where, parameter, _pattern in filter_parameters(spec):
-            assert parameter["x-json-content"]["maxItems"] == MAX_CONDITIONS, f"openapi.yaml {where} x-json-content"
+            assert parameter["x-json-content"]["maxItems"] == MAX_FILTER_CONDITIONS, (
+                f"openapi.yaml {where} x-json-content maxItems must be MAX_FILTER_CONDITIONS (sandbox _limits.py)"
+            )
             assert parameter["x-json-content"]["items"] == {"$ref": "#/components/schemas/FilterCondition"}, where
 
     def test_the_clients_operators_are_the_specs(self, spec: dict[str, Any]) -> None:

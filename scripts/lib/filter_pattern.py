@@ -21,14 +21,11 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-# How many conditions a filter holds at most, and how long a string value is at most: the sandbox's
-# MAX_FILTER_CONDITIONS and MAX_FILTER_VALUE_LENGTH, which the spec states in each filter parameter's
-# x-json-content (maxItems) and in FilterCondition (maxLength), held to these by tests/test_spec.py.
-# The pattern does not count them: RE2 (Go, and Rust's regex in spirit) refuses a counted repetition
-# above 1000 and nested counted repetitions whose product exceeds 1000; the parameter's maxLength bounds
-# the whole string instead.
-MAX_CONDITIONS = 50
-MAX_STRING = 1000
+# The pattern does not count how many conditions a filter holds or how long a string value is (the
+# sandbox's MAX_FILTER_CONDITIONS and MAX_FILTER_VALUE_LENGTH, which the spec states in each filter
+# parameter's x-json-content and in FilterCondition, held to them by tests/test_spec.py): RE2 (Go, and
+# Rust's regex in spirit) refuses a counted repetition above 1000 and nested counted repetitions whose
+# product exceeds 1000; the parameter's maxLength bounds the whole string instead.
 # A JSON string: any character but a quote, a backslash or a control character, or an escape; \u
 # escapes of surrogates only in pairs (a lone one is no character, and the service refuses it).
 STRING = (
