@@ -8,7 +8,8 @@
   of the spec must be among them, with the spec's method, path and a status it declares.
 - Python: openapi-core validates and unmarshals real requests (httpx) and the sandbox's answers
   against openapi.yaml, for every operation and every status it declares that a cheap request
-  provokes (2xx, 400, 401, 403, 404, 413, and the logins' 429).
+  provokes (2xx, 400, 401, 403, 404, 413, and 429: the logins' lockout, and for the other operations
+  a fault the sandbox, started with --control, is told to answer).
 
 The operations, their paths, statuses, bodies, bounds and links are read from the spec; a new
 operation fails these tests with the name of what to edit, unless the generic requests built
@@ -74,7 +75,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The sandbox's command line on 127.0.0.1 with this module's accounts and a few call detail records."""
     work = tmp_path_factory.mktemp("generators-live")
     with run_cli(
-        work, "--db", ":memory:", "--cdrs", "5", "--quiet", "--accounts", str(accounts_file(work, ACCOUNTS))
+        work,
+        "--db",
+        ":memory:",
+        "--cdrs",
+        "5",
+        "--quiet",
+        "--control",
+        "--accounts",
+        str(accounts_file(work, ACCOUNTS)),
     ) as found:
         assert httpx.URL(found.url).host == "127.0.0.1", found.url
         yield found
@@ -198,10 +207,12 @@ def test_hey_api_client_calls_every_operation_on_the_sandbox(tmp_path: Path, ser
 
 # --- Python: openapi-core on real traffic -----------------------------------------------------------
 
-# The statuses each operation must be seen answering: every one it declares, but for these, which no
-# cheap request provokes. (The sandbox's only 429 is the failed-login lockout, provoked for the
-# operations without security, the logins.)
-UNPROVOKED = {"429": "a rate limit the sandbox has only for failed logins", "default": "not a status"}
+# The statuses each operation must be seen answering: every one it declares, but `default`. A 429 is the
+# failed-login lockout for the logins, and a fault the sandbox is told to answer (its controls) for the others.
+UNPROVOKED = {"default": "not a status"}
+RATE_LIMITED = "429"
+# Where the sandbox's controls are served, beside its API (docs/testing.md).
+CONTROL_PATH = "/_sandbox"
 # Where a status is provoked, and so what to edit when one more must be.
 PROVOKERS = "tests/test_generators_live.py::_cases"
 
@@ -275,6 +286,7 @@ class Case:
     headers: Mapping[str, str] = field(default_factory=dict)
     path: str | None = None  # the concrete path, when it has parameters
     valid: bool = True
+    fault: Mapping[str, Any] | None = None  # armed in the sandbox (POST /_sandbox/faults) before the request
 
 
 @pytest.fixture(scope="module")
@@ -450,6 +462,12 @@ def _cases(http: httpx.Client, operation_id: str) -> list[Case]:
     assert session.status_code == 200, session.text
     token = {"X-Auth-Token": session.json()["user_token"]}
     cases.append(Case("the spec's example, with the session token", success, body=body, path=concrete, headers=token))
+    if RATE_LIMITED in declared:
+        headers = {name: "30" for name in resolve(SPEC, operation["responses"][RATE_LIMITED]).get("headers", {})}
+        fault = {"operation": operation_id, "status": int(RATE_LIMITED), "headers": headers}
+        cases.append(
+            Case("a rate limit the sandbox is told to answer", 429, body=body, path=concrete, auth=demo, fault=fault)
+        )
     return cases
 
 
@@ -475,13 +493,19 @@ def _required_statuses(operation: dict[str, Any]) -> set[str]:
 
 
 @pytest.mark.parametrize("operation_id", sorted(BY_ID))
-def test_openapi_core_validates_the_sandbox_traffic(openapi: OpenAPI, http: httpx.Client, operation_id: str) -> None:
+def test_openapi_core_validates_the_sandbox_traffic(
+    openapi: OpenAPI, http: httpx.Client, server: RunningServer, operation_id: str
+) -> None:
     """Each case's request and answer, unmarshalled by openapi-core: an allowed request and every answer
     without an error; each status the operation declares (but UNPROVOKED) seen."""
     method, path = BY_ID[operation_id]
+    controls = server.url.removesuffix(urlsplit(server.url).path) + CONTROL_PATH
     seen: set[str] = set()
     problems: list[str] = []
     for case in _cases(http, operation_id):
+        if case.fault is not None:
+            armed = http.post(f"{controls}/faults", json=case.fault)
+            assert armed.status_code == 201, armed.text
         request = http.build_request(
             method, case.path or path, params=case.params, json=case.body, content=case.content, headers=case.headers
         )
