@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -279,4 +280,54 @@ class TestSwap:
         monkeypatch.setattr(regenerate.os, "rename", failing_second_rename)
         assert regenerate.main(["--out", str(out)]) == 2
         assert "could not move the new tree into place: disk full" in capsys.readouterr().err
+        assert snapshot(out) == before
+
+
+class TestDerivedFilterPatterns:
+    """A list's filter pattern is derived from its sort enum: regenerate writes it, --check names it stale."""
+
+    def with_sort_field(self, spec_copy: Path, field: str) -> str:
+        text = spec_copy.read_text(encoding="utf-8")
+        anchor = "        - max_call_rate\n    WebsiteSortField:"
+        assert anchor in text, "the settings sort enum moved: update this test's anchor"
+        changed = text.replace(anchor, f"        - max_call_rate\n        - {field}\n    WebsiteSortField:")
+        spec_copy.write_text(changed, encoding="utf-8")
+        return changed
+
+    def test_regenerate_rewrites_a_stale_pattern_and_nothing_else(self, spec_copy: Path, tmp_path: Path) -> None:
+        before = self.with_sort_field(spec_copy, "theme")
+        assert regenerate.main(["--spec", str(spec_copy), "--out", str(tmp_path / "out")]) == 0
+        after = spec_copy.read_text(encoding="utf-8")
+        changed = [(old, new) for old, new in zip(before.splitlines(), after.splitlines(), strict=True) if old != new]
+        assert len(changed) == 1, "only the settings list's filter pattern line may change"
+        assert changed[0][0].lstrip().startswith("pattern: ")
+        assert "|theme)" in changed[0][1]
+        pattern = yaml.safe_load(after)["components"]["parameters"]["SettingFilter"]["schema"]["pattern"]
+        assert re.fullmatch(pattern, '[{"property": "theme", "operator": "eq", "value": "dark"}]')
+        assert not re.fullmatch(pattern, '[{"property": "thema", "operator": "eq", "value": "dark"}]')
+        assert (
+            json.loads(spec_copy.with_suffix(".json").read_text(encoding="utf-8"))["components"]["parameters"][
+                "SettingFilter"
+            ]["schema"]["pattern"]
+            == pattern
+        )
+
+    def test_check_names_a_stale_pattern_and_writes_nothing(
+        self, spec_copy: Path, out: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        before = self.with_sort_field(spec_copy, "theme")
+        assert regenerate.main(["--check", "--spec", str(spec_copy), "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert "stale filter pattern: openapi.yaml components/parameters/SettingFilter" in err
+        assert spec_copy.read_text(encoding="utf-8") == before
+
+    def test_a_pattern_that_cannot_be_placed_is_refused(
+        self, spec_copy: Path, out: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        document = yaml.safe_load(spec_copy.read_text(encoding="utf-8"))
+        document["components"]["parameters"]["SettingFilter"]["schema"] = {}
+        spec_copy.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        before = snapshot(out)
+        assert regenerate.main(["--spec", str(spec_copy), "--out", str(out)]) == 2
+        assert "components/parameters/SettingFilter: its schema must be a mapping" in capsys.readouterr().err
         assert snapshot(out) == before

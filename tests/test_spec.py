@@ -254,7 +254,8 @@ class TestConventions:
         assert len(found) == len(lists)
         for where, parameter, expected in found:
             assert parameter["schema"].get("pattern") == expected, (
-                f"openapi.yaml {where}: its schema's pattern must be the one `scripts/filter-pattern` prints for it "
+                f"openapi.yaml {where}: its schema's pattern must be the one `scripts/filter-pattern` prints for it; "
+                "`scripts/regenerate` rewrites it "
                 "(the list's sort fields and FilterOperator, as a well-formed JSON array of conditions)"
             )
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+import filter_pattern
 import spec_compat
 from conftest import ROOT, load_spec
 
@@ -439,3 +440,39 @@ def test_command_line_compares_with_the_previous_commit(repo: Path) -> None:
     assert result.returncode == 1
     assert f"{LISTED}/properties/name: response property 'name' removed" in result.stderr
     assert "(HEAD~1) -> 1.0.0" in result.stderr
+
+
+def with_settings_sort(document: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """The real spec with the settings list's sort enum set to fields and its filter pattern the derived one."""
+    changed = copy.deepcopy(document)
+    changed["components"]["schemas"]["SettingSortField"]["enum"] = fields
+    derived = filter_pattern.list_filters(changed)["/callmeback/settings"]
+    changed["components"]["parameters"]["SettingFilter"]["schema"]["pattern"] = derived.pattern
+    return changed
+
+
+def test_a_derived_filter_pattern_is_judged_by_its_fields() -> None:
+    """A sort field added widens the derived filter pattern (an addition); one removed narrows it (breaking),
+    though either rewrites the pattern's text."""
+    spec = load_spec()
+    fields = spec["components"]["schemas"]["SettingSortField"]["enum"]
+    wider = spec_compat.compare(spec, with_settings_sort(spec, [*fields, "theme"]))
+    patterns = [f for f in wider if f.pointer.endswith("/schema/pattern")]
+    assert patterns
+    assert not any(f.breaking for f in patterns), patterns
+    assert "added ['theme']" in patterns[0].message
+    narrower = spec_compat.compare(spec, with_settings_sort(spec, fields[:-1]))
+    patterns = [f for f in narrower if f.pointer.endswith("/schema/pattern")]
+    assert patterns
+    assert all(f.breaking for f in patterns), patterns
+    assert f"removed [{fields[-1]!r}]" in patterns[0].message
+
+
+def test_a_hand_written_filter_pattern_is_judged_by_its_text() -> None:
+    """A pattern that is not the derived one is compared as any pattern is: a changed text breaks."""
+    spec = load_spec()
+    changed = copy.deepcopy(spec)
+    changed["components"]["parameters"]["SettingFilter"]["schema"]["pattern"] = "^\\[\\]$"
+    findings = [f for f in spec_compat.compare(spec, changed) if f.pointer.endswith("/schema/pattern")]
+    assert findings
+    assert all(f.breaking for f in findings)

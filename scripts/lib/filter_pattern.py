@@ -7,14 +7,19 @@ only. It is ECMA-262 and Python `re` syntax alike (no lookaround, no \\s, no pos
 
     scripts/filter-pattern            # each list's filter parameter and the pattern it must have
 
-tests/test_spec.py holds openapi.yaml to it: a field added to a `sort` enum fails there, naming
-the parameter, until its pattern is the one this prints.
+The pattern is derived, so a maintainer never writes it: `scripts/regenerate` rewrites each filter
+parameter's `pattern` in openapi.yaml (in place, touching nothing else of the file) when a `sort`
+enum or FilterOperator changed, and `scripts/regenerate --check` fails while one is stale.
+`scripts/check-spec-compat` reads a derived pattern by what it was derived from: fields or
+operators added widen it (an addition), fields removed narrow it (breaking).
+tests/test_spec.py holds openapi.yaml to it too.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,27 +68,123 @@ def resolve(document: dict[str, Any], node: Any) -> Any:
     return node
 
 
-def filter_parameters(document: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
-    """Each list operation's filter parameter: (where openapi.yaml declares it, the parameter, the pattern it
-    must have). A list is a GET with a `filter` query parameter; its fields are its `sort` parameter's enum."""
-    operators = resolve(document, document["components"]["schemas"]["FilterOperator"])["enum"]
-    found = []
+@dataclass(frozen=True)
+class FilterParameter:
+    """A list's filter parameter: where openapi.yaml declares it (as text, and as the keys that lead to it),
+    the parameter, what its pattern is derived from, and the pattern that gives."""
+
+    where: str
+    keys: tuple[str | int, ...]
+    parameter: dict[str, Any]
+    fields: tuple[str, ...] | None  # None: any field name (a list without a sort enum)
+    operators: tuple[str, ...]
+
+    @property
+    def pattern(self) -> str:
+        return pattern(self.fields, self.operators)
+
+
+def operators_of(document: dict[str, Any]) -> tuple[str, ...]:
+    schemas = document.get("components", {}).get("schemas", {})
+    return tuple(resolve(document, schemas["FilterOperator"])["enum"]) if "FilterOperator" in schemas else ()
+
+
+def list_filters(document: dict[str, Any]) -> dict[str, FilterParameter]:
+    """Each list's filter parameter, by the list's path. A list is a GET with a `filter` query parameter;
+    its fields are its `sort` parameter's enum."""
+    operators = operators_of(document)
+    found: dict[str, FilterParameter] = {}
+    if not operators:  # a spec without FilterOperator has no filter grammar to derive from
+        return found
     for path, item in document["paths"].items():
         operation = item.get("get") or {}
-        raw = [*item.get("parameters", []), *operation.get("parameters", [])]
-        named = {}
-        for index, parameter in enumerate(raw):
+        raw = [
+            *((("paths", path, "parameters", index), p) for index, p in enumerate(item.get("parameters", []))),
+            *(
+                (("paths", path, "get", "parameters", index), p)
+                for index, p in enumerate(operation.get("parameters", []))
+            ),
+        ]
+        named: dict[tuple[Any, Any], tuple[str, tuple[str | int, ...], dict[str, Any]]] = {}
+        for keys, parameter in raw:
             resolved = resolve(document, parameter)
-            inline = f"paths/{path}/get/parameters/{index}"
-            where = parameter["$ref"].removeprefix("#/") if "$ref" in parameter else inline
-            named[(resolved.get("name"), resolved.get("in"))] = (where, resolved)
+            if not isinstance(resolved, dict):
+                continue
+            if isinstance(parameter, dict) and isinstance(parameter.get("$ref"), str):
+                where = parameter["$ref"].removeprefix("#/")
+                keys = tuple(where.split("/"))
+            else:
+                where = "/".join(str(key) for key in keys)
+            named[(resolved.get("name"), resolved.get("in"))] = (where, keys, resolved)
         if ("filter", "query") not in named:
             continue
-        where, parameter = named[("filter", "query")]
-        sort = named.get(("sort", "query"), ("", {}))[1]
-        fields = resolve(document, sort.get("schema") or {}).get("enum")
-        found.append((where, parameter, pattern(fields, operators)))
+        where, keys, parameter = named[("filter", "query")]
+        sort = named.get(("sort", "query"), ("", (), {}))[2]
+        enum = resolve(document, sort.get("schema") or {}).get("enum")
+        fields = tuple(str(value) for value in enum) if enum else None
+        found[path] = FilterParameter(where, keys, parameter, fields, operators)
     return found
+
+
+def filter_parameters(document: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+    """Each list operation's filter parameter: (where openapi.yaml declares it, the parameter, the pattern it
+    must have)."""
+    return [(found.where, found.parameter, found.pattern) for found in list_filters(document).values()]
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _child(node: yaml.Node, key: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        return next((value for name, value in node.value if name.value == key), None)
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        item: yaml.Node = node.value[key]
+        return item
+    return None
+
+
+def rewrite(text: str) -> tuple[str, list[str]]:
+    """openapi.yaml's text with every filter pattern the derived one, and the parameters whose pattern
+    changed. Only the pattern's own scalar is replaced (or a `pattern:` line added to the schema),
+    so comments, order and every other line stay as the maintainer wrote them."""
+    document = yaml.safe_load(text)
+    tree = yaml.compose(text)
+    edits: list[tuple[int, int, str]] = []
+    changed = []
+    for found in list_filters(document).values():
+        schema = found.parameter.get("schema")
+        if not isinstance(schema, dict) or schema.get("pattern") == found.pattern:
+            continue
+        node: yaml.Node | None = tree
+        for key in found.keys:
+            node = _child(node, key) if node is not None else None
+        schema_node = _child(node, "schema") if node is not None else None
+        if not isinstance(schema_node, yaml.MappingNode) or not schema_node.value:
+            raise ValueError(f"openapi.yaml {found.where}: its schema must be a mapping to hold the filter's pattern")
+        value = _child(schema_node, "pattern")
+        if value is not None:
+            edits.append((value.start_mark.index, value.end_mark.index, _quoted(found.pattern)))
+        else:
+            first = schema_node.value[0][0]
+            separator = ", " if schema_node.flow_style else "\n" + " " * first.start_mark.column
+            edits.append(
+                (first.start_mark.index, first.start_mark.index, f"pattern: {_quoted(found.pattern)}{separator}")
+            )
+        changed.append(found.where)
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    if changed:
+        again = list_filters(yaml.safe_load(text))
+        stale = [
+            f.where
+            for f in again.values()
+            if isinstance(f.parameter.get("schema"), dict) and f.parameter["schema"].get("pattern") != f.pattern
+        ]
+        if stale:  # the edit did not land where the parser reads it: refuse rather than write a wrong spec
+            raise ValueError(f"openapi.yaml: could not rewrite the filter pattern of {', '.join(stale)}")
+    return text, changed
 
 
 def main() -> int:

@@ -5,7 +5,9 @@ The pipeline, in order:
 1. Check that the generator and the formatter are the versions pinned in
    requirements/dev.lock: output must not depend on what happens to be installed.
 2. Validate the spec with openapi-spec-validator. An invalid spec stops here with
-   the validator's message; nothing is touched.
+   the validator's message; nothing is touched. Then derive each list's filter
+   pattern (scripts/lib/filter_pattern.py): a stale one is rewritten in the spec's
+   text, and the rest of the pipeline reads the rewritten copy.
 3. Run openapi-python-client (--fail-on-warning: a construct it cannot model is an
    error, not a silently missing method), with the templates in templates/ in place
    of its own, into a temporary folder.
@@ -20,7 +22,8 @@ The pipeline, in order:
 7. --check: compare the temporary tree with generated/, the JSON with openapi.json, api.md
    and the resources module with the overlay's, and list the differences. Otherwise: swap
    the new tree in with two renames, so that generated/ is never half-written, and
-   replace openapi.json and the resources module.
+   replace openapi.json, the resources module and (when a filter pattern was stale)
+   openapi.yaml itself.
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import yaml
+
+import filter_pattern
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "voipstudio_callmeback_client"
@@ -279,6 +286,13 @@ def main(argv: list[str] | None = None) -> int:
         pins = pinned_versions()
         check_tool_versions(pins)
         document = validate_spec(spec)
+        spec_text = spec.read_text(encoding="utf-8")
+        try:
+            derived_text, stale_patterns = filter_pattern.rewrite(spec_text)
+        except ValueError as exc:
+            raise RegenerateError(str(exc)) from exc
+        if stale_patterns:
+            document = yaml.safe_load(derived_text)
         json_text = spec_as_json(document, spec)
         # The work folder sits beside the output so that the final swap is two renames
         # on one file system.
@@ -287,9 +301,18 @@ def main(argv: list[str] | None = None) -> int:
             fresh = Path(work) / "generated"
             fresh_resources = Path(work) / "overlay" / RESOURCES.name
             fresh_api_md = Path(work) / API_MD.name
-            build(spec, document, fresh, fresh_resources, fresh_api_md, pins)
+            source = spec
+            if stale_patterns:  # the generator reads the spec with its derived patterns
+                source = Path(work) / "spec" / spec.name
+                source.parent.mkdir()
+                source.write_text(derived_text, encoding="utf-8")
+            build(source, document, fresh, fresh_resources, fresh_api_md, pins)
             if args.check:
-                differences = tree_differences(fresh, out)
+                differences = [
+                    f"stale filter pattern: {spec.name} {where} (scripts/regenerate derives it from the sort enum)"
+                    for where in stale_patterns
+                ]
+                differences += tree_differences(fresh, out)
                 if not resources_path.exists():
                     differences.append(f"missing: {RESOURCES}")
                 elif resources_path.read_bytes() != fresh_resources.read_bytes():
@@ -318,7 +341,12 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copyfile(fresh_resources, staged_resources)  # beside its destination: one file system
             staged_api_md = api_md_path.with_name(f".{API_MD.name}.new")
             shutil.copyfile(fresh_api_md, staged_api_md)
+            staged_spec = spec.with_name(f".{spec.name}.new")
+            if stale_patterns:
+                staged_spec.write_text(derived_text, encoding="utf-8")
             swap(fresh, out, Path(work) / "previous")
+            if stale_patterns:
+                os.replace(staged_spec, spec)
             os.replace(fresh_json, json_path)
             os.replace(staged_resources, resources_path)
             os.replace(staged_api_md, api_md_path)
@@ -330,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     written = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
+    for where in stale_patterns:
+        print(f"rewrote the filter pattern of {spec.name} {where} from its sort enum")
     print(f"regenerated {written}, {json_path.name}, {API_MD} and {RESOURCES} from {spec.name}")
     return 0
 

@@ -38,6 +38,8 @@ from typing import Any, Literal
 
 import yaml
 
+import filter_pattern
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = "openapi.yaml"
 CHANGELOG = "CHANGELOG.md"
@@ -335,7 +337,38 @@ def compare_content(old: dict[str, Any], new: dict[str, Any], pointer: str, dire
     return findings
 
 
-def compare_operation(old: dict[str, Any], new: dict[str, Any], path: str, method: str) -> list[Finding]:
+def derived_filter_change(
+    old: filter_pattern.FilterParameter, new: filter_pattern.FilterParameter
+) -> tuple[Change, str] | None:
+    """How a derived filter pattern changed, read by what it is derived from: the fields it names (the list's
+    sort enum; None, any field) and the operators. More of either accepts more filters; fewer accepts less."""
+    changes: list[Change] = []
+    words = []
+    for label, before, after in (("fields", old.fields, new.fields), ("operators", old.operators, new.operators)):
+        if before == after:
+            continue
+        if after is None or (before is not None and set(before) <= set(after)):
+            changes.append("looser")
+        elif before is None or set(after) <= set(before):
+            changes.append("tighter")
+        else:
+            changes.append("changed")
+        removed = sorted(set(before or ()) - set(after or ()))
+        added = sorted(set(after or ()) - set(before or ()))
+        words.append(f"{label} removed {removed}, added {added}")
+    if not changes:
+        return None
+    change: Change = changes[0] if len(set(changes)) == 1 else "changed"
+    return change, f"derived filter pattern ({'; '.join(words)})"
+
+
+def compare_operation(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    path: str,
+    method: str,
+    filters: tuple[dict[str, filter_pattern.FilterParameter], dict[str, filter_pattern.FilterParameter]] = ({}, {}),
+) -> list[Finding]:
     findings = []
     pointer = f"/paths/{escape(path)}/{method}"
     old_id, new_id = old["paths"][path][method].get("operationId"), new["paths"][path][method].get("operationId")
@@ -357,7 +390,23 @@ def compare_operation(old: dict[str, Any], new: dict[str, Any], path: str, metho
         if bool(parameter.get("required")) != bool(before.get("required")):
             now = "required" if parameter.get("required") else "optional"
             findings.append(Finding(where, now == "required", f"{label} became {now}"))
-        findings += compare_schemas(before.get("schema"), parameter.get("schema"), f"{where}/schema", "request")
+        found = compare_schemas(before.get("schema"), parameter.get("schema"), f"{where}/schema", "request")
+        old_filter, new_filter = filters[0].get(path), filters[1].get(path)
+        if method == "get" and key == ("query", "filter") and old_filter and new_filter:
+            patterns = ((before.get("schema") or {}).get("pattern"), (parameter.get("schema") or {}).get("pattern"))
+            if patterns == (old_filter.pattern, new_filter.pattern):
+                # Both patterns are the derived ones (scripts/regenerate writes them): judge the change by
+                # what the pattern was derived from, not by its text, which any new field changes.
+                found = [f for f in found if not f.pointer.endswith("/schema/pattern")]
+                derived = derived_filter_change(old_filter, new_filter)
+                if derived:
+                    change, text = derived
+                    found.append(
+                        Finding(
+                            f"{where}/schema/pattern", breaks(change, "request"), f"request schema {change}: {text}"
+                        )
+                    )
+        findings += found
 
     old_operation, new_operation = old["paths"][path][method], new["paths"][path][method]
     old_body, new_body = old_operation.get("requestBody"), new_operation.get("requestBody")
@@ -391,6 +440,7 @@ def compare(old_document: dict[str, Any], new_document: dict[str, Any]) -> list[
     """Every client-visible difference between two OpenAPI documents."""
     old, new = resolve(old_document), resolve(new_document)
     old_operations, new_operations = operations(old), operations(new)
+    filters = (filter_pattern.list_filters(old), filter_pattern.list_filters(new))
     findings = []
     for method, path in sorted(old_operations.keys() | new_operations.keys(), key=lambda key: (key[1], key[0])):
         pointer = f"/paths/{escape(path)}/{method.lower()}"
@@ -399,7 +449,7 @@ def compare(old_document: dict[str, Any], new_document: dict[str, Any]) -> list[
         elif (method, path) not in old_operations:
             findings.append(Finding(pointer, False, f"operation {method} {path} added"))
         else:
-            findings += compare_operation(old, new, path, method.lower())
+            findings += compare_operation(old, new, path, method.lower(), filters)
     # A path-level parameter is shared by the path's operations: report it once.
     return list(dict.fromkeys(findings))
 
