@@ -14,9 +14,11 @@ while every answer takes the fast path.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
-from typing import Any, Literal, Union
+import uuid
+from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
@@ -32,11 +34,25 @@ _JSON_NAMES = {
     "null": "null",
     "object": "object",
     "array": "array",
+    "date": "string of format date",
+    "datetime": "string of format date-time",
+    "uuid": "string of format uuid",
 }
 _MESSAGE = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _EXPECTED = re.compile(r"^Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`$")
 _MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]+)`$")
 _ENUM = re.compile(r"^Invalid enum value ")
+_FORMAT = re.compile(
+    r"^(?:Invalid (?:RFC3339 encoded (?P<rfc>date|datetime)|(?P<uuid>UUID))"
+    r"|Expected `(?P<zone>datetime)` with a timezone component)$"
+)
+# The string formats the models parse (from_dict reads them with isoparse or UUID), checked as msgspec reads them.
+_FORMATS: dict[str, Any] = {
+    "date": datetime.date,
+    "date-time": Annotated[datetime.datetime, msgspec.Meta(tz=True)],
+    "uuid": uuid.UUID,
+}
+_FORMAT_NAMES = {"date": "date", "datetime": "date-time", "UUID": "uuid"}
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
 _SHOWN = 60  # characters of a wrong value quoted in a message
 
@@ -107,7 +123,7 @@ def _kind(schema: Any, name: str) -> Any:
     elif kind == "number":
         found = int | float
     elif kind == "string":
-        found = str
+        found = _FORMATS.get(str(schema.get("format")), str)
     elif kind == "boolean":
         found = bool
     elif kind == "array":
@@ -175,6 +191,10 @@ def explain(message: str, value: Any) -> str:
         return (
             f"{where}.{member}: missing (the spec requires it)" if path else f"{member}: missing (the spec requires it)"
         )
+    formatted = _FORMAT.match(what)
+    if formatted and found is not _UNKNOWN:
+        name = _FORMAT_NAMES[formatted.group("rfc") or formatted.group("uuid") or formatted.group("zone")]
+        return f"{where}: expected string of format {name}, got {_shown(found, path)}"
     if _ENUM.match(what) and found is not _UNKNOWN:
         return f"{where}: {_shown(found, path)} is not one of the values the spec allows"
     return f"{where}: {what}"

@@ -44,6 +44,7 @@ from typing import Any
 
 from ._limits import MAX_FILTER_CONDITIONS, MAX_FILTER_VALUE_LENGTH, MAX_NUMBER_LENGTH, shown
 from ._model import Field, Model, ModelError, Resource, read_model
+from ._samples import sample_items
 from ._seed import SeedData, account_ddi, seed_account
 from ._spec import read_yaml, spec_path
 
@@ -599,6 +600,11 @@ class Store:
             for name, rows in data.tables.items():
                 if name in self.tables:
                     self._insert_many(db, self.tables[name], account.user_id, rows)
+            if seed is None:  # a collection the default seed does not know: samples made from the spec
+                for name, table in self.tables.items():
+                    if name not in data.tables:
+                        rows = sample_items(self.spec, self.model.resources[name])
+                        self._insert_many(db, table, account.user_id, rows)
             self._link_seeded(db, account.user_id)
         elif before["disabled"] or any(before[name] != getattr(account, name) for name in CREDENTIALS):
             self._end_sessions(db, account.user_id)

@@ -612,7 +612,17 @@ DECODED_SCALARS = {
     "BooleanProperty": "bool",
     "AnyProperty": "Any",
     "NoneProperty": "None",
+    # The formats from_dict parses (isoparse, UUID) as msgspec's own types: the same values, read in C.
+    # A string msgspec refuses (a date in another ISO form) goes to from_dict, which reads it as before.
+    "DateProperty": "datetime.date",
+    "DateTimeProperty": "Annotated[datetime.datetime, msgspec.Meta(tz=True)]",
+    "UUIDProperty": "uuid.UUID",
 }
+
+# The values of a map whose from_dict keeps them as JSON gives them.
+MAP_VALUES = frozenset(
+    {"IntProperty", "FloatProperty", "StringProperty", "BooleanProperty", "AnyProperty", "LiteralEnumProperty"}
+)
 
 
 @dataclass
@@ -657,6 +667,7 @@ class Decoders:
     decoders: list[DecoderInfo]  # nested models before the models that hold them
     answers: list[DecoderInfo]  # the models operations answer with, which DECODERS maps
     slow: dict[str, str]  # an answer's model -> why it has no decoder (it is read by from_dict alone)
+    maps: list[str] = field(default_factory=list)  # models of maps, built by their from_dict from a decoded dict
 
 
 def init_order(model: Any) -> list[Any]:
@@ -674,6 +685,7 @@ class _Planner:
         self.plans: dict[str, DecoderInfo | str] = {}
         self.order: list[DecoderInfo] = []
         self.visiting: set[str] = set()
+        self.maps: set[str] = set()
 
     def plan(self, name: str) -> DecoderInfo | str:
         if name in self.plans:
@@ -708,6 +720,22 @@ class _Planner:
         kind = type(prop).__name__
         if kind in DECODED_SCALARS:
             return DECODED_SCALARS[kind], source
+        if kind == "LiteralEnumProperty":  # from_dict checks the value is one of them and keeps it as it is
+            values = sorted(prop.values, key=repr)
+            return f"Literal[{', '.join(repr(value) for value in values)}]", source
+        extra = getattr(prop, "additional_properties", None)
+        is_map = kind == "ModelProperty" and not prop.required_properties and not prop.optional_properties
+        if is_map and extra is not None:
+            # A map (only additionalProperties): its values typed, the model built by its from_dict from the dict,
+            # which keeps plain JSON values as they are.
+            if type(extra).__name__ not in MAP_VALUES:
+                return f"a map of {type(extra).__name__} values is read by from_dict alone"
+            decoded = self.decoded(extra, "value", depth + 1)
+            if isinstance(decoded, str):
+                return decoded
+            annotation = decoded[0]
+            self.maps.add(str(prop.class_info.name))
+            return f"dict[str, {annotation}]", f"{prop.class_info.name}.from_dict({source})"
         if kind == "ModelProperty":
             inner = self.plan(str(prop.class_info.name))
             return inner if isinstance(inner, str) else (inner.struct, inner.construct(source))
@@ -752,7 +780,8 @@ def build_decoders(join: Join, generator_data: Any) -> Decoders:
             slow[name] = found
         else:
             answers.append(found)
-    return Decoders(decoders=planner.order, answers=answers, slow=slow)
+    built = {decoder.model for decoder in planner.order}
+    return Decoders(decoders=planner.order, answers=answers, slow=slow, maps=sorted(planner.maps - built))
 
 
 def docstring_text(value: str) -> str:

@@ -58,7 +58,9 @@ def test_every_list_reads_rows() -> None:
     for resource in LISTS:
         for format in FORMATS:
             rows = Rows(resource.operations["list"], resource.item, format, resource.declared_fields)  # type: ignore[arg-type]
-            assert rows.decode is not None, f"{resource.name}: no row decoder (see Rows in _cli/_export.py)"
+            # A field of a shape rows cannot hold exactly (a date-time) is read into models: listed, with its cost,
+            # in docs/benchmarks.md ("Shapes read the slow way"); any other reason is a fast path lost.
+            assert rows.decode is not None or "date-time" in rows.slow, f"{resource.name}: {rows.slow} (see Rows)"
 
 
 @pytest.mark.parametrize("resource", LISTS, ids=lambda resource: resource.name)

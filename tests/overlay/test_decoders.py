@@ -68,7 +68,9 @@ def parsed(model: type[Any], body: bytes) -> Any:
 
 # Keywords that bound a value rather than type it: answers are not checked against them.
 BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern"})
-BOUNDS |= {"format", "minItems", "maxItems", "minProperties", "maxProperties", "uniqueItems", "multipleOf"}
+BOUNDS |= {"minItems", "maxItems", "minProperties", "maxProperties", "uniqueItems", "multipleOf"}
+# The formats the models parse (from_dict reads them with isoparse or UUID): answers are checked against these.
+PARSED_FORMATS = frozenset({"date", "date-time", "uuid"})
 
 
 def judged(schema: Any) -> Any:
@@ -84,13 +86,17 @@ def judged(schema: Any) -> Any:
     for key, value in schema.items():
         if key == "properties":
             kept[key] = {name: judged(sub) for name, sub in value.items()}
+        elif key == "format":
+            if value in PARSED_FORMATS:
+                kept[key] = value
         elif key not in BOUNDS:
             kept[key] = judged(value)
     return kept
 
 
 def matches(model: type[Any], body: bytes) -> bool:
-    return bool(OAS30Validator(judged(SCHEMAS[model.__name__])).is_valid(json.loads(body)))
+    validator = OAS30Validator(judged(SCHEMAS[model.__name__]), format_checker=OAS30Validator.FORMAT_CHECKER)
+    return bool(validator.is_valid(json.loads(body)))
 
 
 # The message of a body that does not match: the path of the mismatch, then what is wrong.
@@ -234,3 +240,32 @@ def test_a_collector_switched_off_stays_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "said"),
+    [
+        ({"type": "string", "format": "date"}, "01/07/2026", 'day: expected string of format date, got "01/07/2026"'),
+        ({"type": "string", "format": "date"}, 5, "day: expected string of format date, got 5"),
+        (
+            {"type": "string", "format": "date-time"},
+            "2026-07-01T10:00:00",
+            'day: expected string of format date-time, got "2026-07-01T10:00:00"',
+        ),
+        ({"type": "string", "format": "uuid"}, "not-a-uuid", 'day: expected string of format uuid, got "not-a-uuid"'),
+        ({"type": "string", "format": "date", "nullable": True}, None, None),
+        ({"type": "string", "format": "date-time"}, "2026-07-01T10:00:00+02:00", None),
+    ],
+)
+def test_formats_the_models_parse_are_checked(schema: dict[str, Any], value: Any, said: str | None) -> None:
+    """A string of a format from_dict parses (date, date-time, uuid) is checked before from_dict sees it, so a wrong
+    one is named by its JSON path instead of failing inside the model."""
+    from voipstudio_callmeback._checks import checked_type, explain
+
+    kind = checked_type({"type": "object", "properties": {"day": schema}}, "Formats")
+    if said is None:
+        msgspec.convert({"day": value}, kind)
+        return
+    with pytest.raises(msgspec.ValidationError) as raised:
+        msgspec.convert({"day": value}, kind)
+    assert explain(str(raised.value), {"day": value}) == said

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -621,5 +622,66 @@ def test_a_reference_to_a_multi_word_item(clock: FakeClock) -> None:
         found = error(demo.post(SETTINGS, {"name": "x", "call_button_id": theirs}), 400)
         assert only_error(found)["field"] == "call_button_id"
         assert demo.create_setting(call_button_id=mine)["call_button_id"] == mine
+    finally:
+        sandbox.close()
+
+
+# --- sample data of a collection without a seed -----------------------------------------------------
+
+
+def with_a_collection_without_seed() -> dict[str, Any]:
+    """The spec with /callmeback/gadgets: the settings' operations and schemas under another name, with an enum
+    field `tier`, an integer `rank` and a date `launch_on` that no example shows."""
+    spec = copy.deepcopy(SPEC)
+    schemas = spec["components"]["schemas"]
+    gadget = schemas["Gadget"] = copy.deepcopy(schemas["Setting"])
+    gadget["properties"]["tier"] = {"type": "string", "enum": ["gold", "silver", None], "nullable": True}
+    gadget["properties"]["rank"] = {"type": "integer", "minimum": 10, "maximum": 99, "nullable": True}
+    gadget["properties"]["launch_on"] = {"type": "string", "format": "date", "nullable": True}
+    text = json.dumps({path: item for path, item in spec["paths"].items() if path.startswith(SETTINGS)})
+    text = text.replace("/callmeback/settings", "/callmeback/gadgets").replace("Setting", "Gadget")
+    for name in ("GadgetList", "GadgetResponse"):
+        schemas[name] = json.loads(json.dumps(schemas[name.replace("Gadget", "Setting")]).replace("Setting", "Gadget"))
+    parameters = spec["components"]["parameters"]
+    for name in ("GadgetSort", "GadgetFilter", "GadgetId"):
+        parameters[name] = copy.deepcopy(parameters[name.replace("Gadget", "Setting")])
+    schemas["GadgetSortField"] = copy.deepcopy(schemas["SettingSortField"])
+    schemas["GadgetSortField"]["enum"] += ["tier", "rank", "launch_on"]
+    parameters["GadgetSort"]["schema"] = {"$ref": "#/components/schemas/GadgetSortField"}
+    paths = json.loads(text.replace("#/components/schemas/GadgetCreate", "#/components/schemas/SettingCreate"))
+    paths = json.loads(
+        json.dumps(paths).replace("#/components/schemas/GadgetUpdate", "#/components/schemas/SettingUpdate")
+    )
+    for item in paths.values():  # operationIds and examples of their own
+        for operation in item.values():
+            if isinstance(operation, dict) and "operationId" in operation:
+                operation["operationId"] = operation["operationId"].replace("Setting", "Gadget")
+    examples = spec["components"]["examples"]
+    for name in [name for name in examples if "Gadget" in name.replace("Setting", "Gadget") and "Setting" in name]:
+        examples[name.replace("Setting", "Gadget")] = copy.deepcopy(examples[name])
+    spec["paths"].update(paths)
+    return spec
+
+
+def test_a_collection_without_seed_gets_samples_from_the_spec(clock: FakeClock) -> None:
+    """A collection the seed does not know is filled from the spec: its examples, varied, and each field's schema
+    where no example has it (an enum's values in turn, numbers within bounds, dates)."""
+    from voipstudio_callmeback_sandbox._samples import SAMPLE_ITEMS
+
+    spec = with_a_collection_without_seed()
+    sandbox = InProcessSandbox(clock=clock, spec=spec)
+    try:
+        demo = sandbox.client()
+        listed = body(demo.get("/callmeback/gadgets", {"sort": "id"}))
+        assert listed["total"] == SAMPLE_ITEMS
+        items = listed["data"]
+        assert [item["tier"] for item in items[:2]] == ["gold", "silver"]
+        assert all(10 <= item["rank"] <= 99 for item in items)
+        assert len({item["name"] for item in items}) == SAMPLE_ITEMS, "names are varied, so sorts have an order"
+        assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", item["launch_on"]) for item in items)
+        example = spec["components"]["examples"]["GadgetResponse"]["value"]["data"]
+        assert items[0]["welcome_screen_msg"] == example["welcome_screen_msg"]
+        by_rank = body(demo.get("/callmeback/gadgets", {"sort": "rank", "dir": "DESC", "limit": 1}))["data"]
+        assert by_rank[0]["rank"] == max(item["rank"] for item in items)
     finally:
         sandbox.close()

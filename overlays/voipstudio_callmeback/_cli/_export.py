@@ -24,11 +24,13 @@ as it is too.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import operator
 import re
 import types
 import typing
+import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, Literal, Protocol
@@ -145,15 +147,36 @@ def _may_be_text(kind: Any) -> bool:
     return any(_may_be_text(argument) for argument in typing.get_args(kind))
 
 
+def json_value(value: Any) -> Any:
+    """A field's value as its model's to_dict() writes it: a nested model as its dict (unset fields left
+    out, its unknown members kept), a date, date-time or uuid as its text; lists and maps of them alike."""
+    if type(value) in _CSV_READY or isinstance(value, bool | msgspec.Struct):
+        return value
+    if isinstance(value, datetime.date):  # a datetime is a date too; isoformat() is what to_dict() writes
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list):
+        return [json_value(item) for item in value]
+    to_dict = getattr(value, "to_dict", None)
+    if to_dict is not None:
+        return to_dict()
+    if isinstance(value, dict):
+        return {key: json_value(item) for key, item in value.items()}
+    return value
+
+
 def cell(value: Any) -> str | int | float:
-    """A CSV cell: empty for null or missing, true/false for booleans, JSON for arrays and objects."""
+    """A CSV cell: empty for null or missing, true/false for booleans, the text of a date, date-time or
+    uuid, JSON for arrays and objects (nested models as their to_dict() writes them)."""
     if value is None or isinstance(value, Unset):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str | int | float):
         return value
-    return _compact_json(value)
+    value = json_value(value)
+    return value if isinstance(value, str) else _compact_json(value)
 
 
 _astuple = msgspec.structs.astuple
@@ -177,17 +200,60 @@ class _Fields:
         self.values: Callable[[Any], tuple[Any, ...]] = getter if len(columns) > 1 else lambda item: (getter(item),)
 
 
-def _flat(kind: Any) -> bool:
-    """Whether a field of this msgspec type holds JSON values only (no struct of another model)."""
+# A date-time msgspec writes in its own form (2026-07-01T09:00:00Z), not as to_dict() does (isoformat(),
+# +00:00): a page with one is read into models. Dates and uuids msgspec writes as isoformat() and str().
+_NOT_AS_ROWS = (datetime.datetime, datetime.time, datetime.timedelta)
+_row_kinds: dict[type[Any], Any] = {}
+
+
+def row_kind(kind: Any) -> Any:
+    """The type a row holds a field of this msgspec type (a decoder struct's field) in: the same, but for
+    the structs of nested models, which become structs whose unset members msgspec leaves out when it
+    writes them (the decoders' default is the models' UNSET); None where rows cannot hold it exactly."""
     if isinstance(kind, type) and issubclass(kind, msgspec.Struct):
-        return False
-    return all(_flat(argument) for argument in typing.get_args(kind))
+        if kind not in _row_kinds:
+            fields = msgspec.structs.fields(kind)
+            kinds = [row_kind(field.type) for field in fields]
+            _row_kinds[kind] = (
+                None
+                if any(found is None for found in kinds)
+                else msgspec.defstruct(
+                    f"{kind.__name__}Cell",
+                    [
+                        (field.name, found) if field.required else (field.name, found, msgspec.UNSET)
+                        for field, found in zip(fields, kinds, strict=True)
+                    ],
+                    kw_only=True,
+                    forbid_unknown_fields=True,
+                    rename={field.name: field.encode_name for field in fields},
+                )
+            )
+        return _row_kinds[kind]
+    if isinstance(kind, type) and issubclass(kind, _NOT_AS_ROWS):
+        return None
+    origin, arguments = typing.get_origin(kind), typing.get_args(kind)
+    if origin is typing.Annotated:
+        return None if row_kind(arguments[0]) is None else kind
+    if origin is Literal or not arguments:
+        return kind
+    inner = [row_kind(argument) for argument in arguments]
+    if any(found is None for found in inner):
+        return None
+    if origin is list:
+        return list[inner[0]]  # type: ignore[valid-type]
+    if origin is dict:
+        return dict[inner[0], inner[1]]  # type: ignore[valid-type]
+    if isinstance(kind, types.UnionType) or origin is typing.Union:
+        return typing.Union[tuple(inner)]  # noqa: UP007 - a union built at run time
+    return kind
 
 
 def _csv_ready(kind: Any) -> bool:
     """Whether every value of this msgspec type is a cell as it is (a union of int, float, str and None)."""
     if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:
         return all(_csv_ready(argument) for argument in typing.get_args(kind))
+    if typing.get_origin(kind) is Literal:  # an enum's values: text or integers, written as they are
+        return all(type(value) in (str, int) for value in typing.get_args(kind))
     return kind in _CSV_READY
 
 
@@ -198,22 +264,31 @@ class Rows:
     for CSV (an empty cell, as null is) and left out for JSON Lines.
 
     `decode(content)` raises msgspec.MsgspecError for a page it cannot read exactly; it is None when
-    the operation's models have no decoder (then every page is read into models)."""
+    the operation's models have no decoder, or a field rows cannot hold exactly (a date-time: see
+    row_kind()), and then every page is read into models; `slow` says which of these it is."""
 
     def __init__(self, operation: Operation, item: type[Any], format: Format, columns: list[str]) -> None:
         self.decode: Callable[[bytes], tuple[list[Any], int]] | None = None
+        self.slow = f"{item.__name__} or its page has no decoder"
         self.special: tuple[int, ...] = ()
         item_struct, page_struct = STRUCTS.get(item), STRUCTS.get(operation.response or object)
         if item_struct is None or page_struct is None:
             return
         declared = {field.encode_name: field for field in msgspec.structs.fields(item_struct)}
-        if sorted(declared) != sorted(columns) or not all(_flat(field.type) for field in declared.values()):
+        if sorted(declared) != sorted(columns):
+            return
+        kinds = {name: row_kind(field.type) for name, field in declared.items()}
+        unheld = [name for name, kind in kinds.items() if kind is None]
+        if unheld:
+            self.slow = (
+                f"{item.__name__}.{unheld[0]}: a date-time (or time) value, which rows do not write as models do"
+            )
             return
         absent = None if format == "csv" else msgspec.UNSET
         fields = [declared[name] for name in columns]
         row = msgspec.defstruct(
             f"{item.__name__}Row",
-            [(f.name, f.type) if f.required else (f.name, f.type, absent) for f in fields],
+            [(f.name, kinds[f.encode_name]) if f.required else (f.name, kinds[f.encode_name], absent) for f in fields],
             kw_only=True,
             forbid_unknown_fields=True,
             rename={field.name: field.encode_name for field in fields},
@@ -249,6 +324,7 @@ class Rows:
             return items(decoded), total(decoded)
 
         self.decode = decode
+        self.slow = ""
         self.special = tuple(index for index, field in enumerate(fields) if not _csv_ready(field.type))
 
 
@@ -426,7 +502,9 @@ class JsonLinesWriter:
         fields = self._fields
         row = dict(item.additional_properties)
         row.update(
-            (name, value) for name, value in zip(fields.names, fields.values(item), strict=True) if value is not UNSET
+            (name, value if type(value) in _CSV_READY else json_value(value))
+            for name, value in zip(fields.names, fields.values(item), strict=True)
+            if value is not UNSET
         )
         self._out.write(self._encode(row).decode() + "\n")
 
