@@ -13,6 +13,7 @@ A resource made by `_raw_copy()` returns each call's raw answer (`APIResponse`) 
 
 from __future__ import annotations
 
+import datetime
 import functools
 import inspect
 import keyword
@@ -81,7 +82,16 @@ def _range_words(schema: Mapping[str, Any]) -> str:
 
 
 def check_argument(name: str, schema: Mapping[str, Any], value: Any) -> None:
-    """Raise ValueError or TypeError when value is not one the schema allows (name says which argument)."""
+    """Raise ValueError or TypeError when value is not one the schema allows (name says which argument, and
+    where inside it: `routing.queue`, `hidden_on[2]`): types, bounds, enums, patterns, the formats date and
+    date-time, the items of arrays, the members of objects and maps, and unions and compositions of these."""
+    if value is None and (schema.get("nullable") or None in (schema.get("enum") or ())):
+        return
+    for member in schema.get("allOf") or ():
+        check_argument(name, member, value)
+    members = schema.get("anyOf") or schema.get("oneOf")
+    if members:
+        _check_union(name, members, value)
     kind = schema.get("type")
     if "enum" in schema and value not in schema["enum"]:
         choices = ", ".join(str(choice) for choice in schema["enum"])
@@ -100,15 +110,94 @@ def check_argument(name: str, schema: Mapping[str, Any], value: Any) -> None:
         if not isinstance(value, bool):
             raise TypeError(f"{name} must be true or false, not {type(value).__name__}")
     elif kind == "string":
-        if not isinstance(value, str):
-            raise TypeError(f"{name} must be text, not {type(value).__name__}")
-        shortest, longest = schema.get("minLength"), schema.get("maxLength")
-        if (shortest is not None and len(value) < shortest) or (longest is not None and len(value) > longest):
-            lengths = f"{shortest or 0} to {longest}" if longest is not None else f"at least {shortest}"
-            raise ValueError(f"{name} must be {lengths} characters long, not {len(value)}")
-        pattern = schema.get("pattern")
-        if pattern is not None and re.search(pattern, value) is None:
-            raise ValueError(f"{name} must match {pattern}, not {value!r}")
+        _check_string(name, schema, value)
+    elif kind == "array":
+        _check_array(name, schema, value)
+    elif kind == "object" or "properties" in schema:
+        _check_object(name, schema, value)
+
+
+def _check_union(name: str, members: list[Any], value: Any) -> None:
+    """A value one of the members takes; else TypeError naming what each would take."""
+    problems = []
+    for member in members:
+        try:
+            check_argument(name, member, value)
+        except (TypeError, ValueError) as exc:
+            problems.append(str(exc).removeprefix(f"{name} must be ").split(", not ")[0].split("; not ")[0])
+        else:
+            return
+    raise TypeError(f"{name} must be {' or '.join(dict.fromkeys(problems))}, not {value!r}")
+
+
+# The string formats checked before sending: those whose values the generated models parse.
+_FORMATS = {
+    "date": (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "a date, YYYY-MM-DD"),
+    "date-time": (
+        re.compile(
+            r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+        ),
+        "an RFC 3339 date-time, YYYY-MM-DDTHH:MM:SSZ",
+    ),
+}
+
+
+def _check_string(name: str, schema: Mapping[str, Any], value: Any) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be text, not {type(value).__name__}")
+    shortest, longest = schema.get("minLength"), schema.get("maxLength")
+    if (shortest is not None and len(value) < shortest) or (longest is not None and len(value) > longest):
+        lengths = f"{shortest or 0} to {longest}" if longest is not None else f"at least {shortest}"
+        raise ValueError(f"{name} must be {lengths} characters long, not {len(value)}")
+    pattern = schema.get("pattern")
+    if pattern is not None and re.search(pattern, value) is None:
+        raise ValueError(f"{name} must match {pattern}, not {value!r}")
+    form = _FORMATS.get(str(schema.get("format")))
+    if form is not None:
+        shape, words = form
+        try:
+            valid = shape.fullmatch(value) is not None and bool(datetime.date.fromisoformat(value[:10]))
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ValueError(f"{name} must be {words}, not {value!r}")
+
+
+def _check_array(name: str, schema: Mapping[str, Any], value: Any) -> None:
+    if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+        raise TypeError(f"{name} must be a list, not {type(value).__name__}")
+    fewest, most = schema.get("minItems"), schema.get("maxItems")
+    if (fewest is not None and len(value) < fewest) or (most is not None and len(value) > most):
+        counts = f"{fewest or 0} to {most}" if most is not None else f"at least {fewest}"
+        raise ValueError(f"{name} must hold {counts} items, not {len(value)}")
+    items = schema.get("items")
+    if isinstance(items, Mapping):
+        for index, item in enumerate(value):
+            check_argument(f"{name}[{index}]", items, item)
+
+
+def _check_object(name: str, schema: Mapping[str, Any], value: Any) -> None:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be an object (a dict), not {type(value).__name__}")
+    properties = schema.get("properties") or {}
+    missing = [member for member in schema.get("required") or () if member not in value]
+    if missing:
+        raise TypeError(f"{name}.{missing[0]} is required")
+    fewest, most = schema.get("minProperties"), schema.get("maxProperties")
+    if (fewest is not None and len(value) < fewest) or (most is not None and len(value) > most):
+        counts = f"{fewest or 0} to {most}" if most is not None else f"at least {fewest}"
+        raise ValueError(f"{name} must hold {counts} members, not {len(value)}")
+    extra = schema.get("additionalProperties", True)
+    for member, item in value.items():
+        if not isinstance(member, str):
+            raise TypeError(f"{name} must have text keys, not {type(member).__name__}")
+        if member in properties:
+            check_argument(f"{name}.{member}", properties[member], item)
+        elif extra is False:
+            known = ", ".join(properties) or "none"
+            raise TypeError(f"{name} has no member {member!r}; its members are {known}")
+        elif isinstance(extra, Mapping):
+            check_argument(f"{name}.{member}", extra, item)
 
 
 def _within(schema: Mapping[str, Any], value: float) -> bool:
@@ -206,9 +295,7 @@ def body(operation: Operation, fields: Mapping[str, Any]) -> Any:
         raise ValueError(f"{operation.id} needs at least {'one field' if fewest == 1 else f'{fewest} fields'}")
     properties = operation.body.schema.get("properties") or {}
     for name, value in fields.items():
-        schema = properties.get(name) or {}
-        if value is not None or not schema.get("nullable"):
-            check_argument(name, schema, value)
+        check_argument(name, properties.get(name) or {}, value)
     return operation.body.model.from_dict(dict(fields))
 
 

@@ -21,12 +21,15 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import IO, Any
 from urllib.parse import unquote_plus
+from uuid import UUID
 
 import msgspec
 from connexion import AsyncApp
 from connexion.exceptions import BadRequestProblem, ExtraParameterProblem, ProblemException
+from connexion.json_schema import Draft4RequestValidator
 from connexion.jsonifier import Jsonifier
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.options import SwaggerUIOptions
@@ -35,7 +38,7 @@ from connexion.security import ApiKeySecurityHandler, BasicSecurityHandler
 from connexion.spec import OpenAPISpecification
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
-from jsonschema import Draft4Validator  # type: ignore[import-untyped] # as connexion uses it
+from jsonschema import Draft4Validator, FormatChecker  # type: ignore[import-untyped] # as connexion uses it
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -112,6 +115,29 @@ class FieldProblem(BadRequestProblem):  # type: ignore[misc] # connexion is unty
         self.errors = errors
 
 
+def _format_checker() -> Any:
+    """connexion's format checker (Draft 4's: email, uri, date-time ...) with the formats OpenAPI 3.0 adds that
+    clients parse, `date` (RFC 3339 full-date) and `uuid`, which Draft 4's does not know and so let through."""
+    checker = FormatChecker(list(Draft4Validator.FORMAT_CHECKER.checkers))
+
+    def _date(value: Any) -> bool:
+        text = value if isinstance(value, str) else None
+        return text is None or (FULL_DATE.fullmatch(text) is not None and bool(date.fromisoformat(text)))
+
+    def _uuid(value: Any) -> bool:
+        text = value if isinstance(value, str) else None
+        return text is None or (CANONICAL_UUID.fullmatch(text) is not None and bool(UUID(text)))
+
+    checker.checks("date", raises=ValueError)(_date)
+    checker.checks("uuid", raises=ValueError)(_uuid)
+    return checker
+
+
+FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+FORMAT_CHECKER = _format_checker()
+
+
 class FieldParameterValidator(ParameterValidator):  # type: ignore[misc]
     """connexion's parameter validation, raising FieldProblem with each parameter's name."""
 
@@ -129,7 +155,7 @@ class FieldParameterValidator(ParameterValidator):  # type: ignore[misc]
             # The store reads the filter first and then checks its pattern (Store.collection), so that a condition
             # it cannot apply is answered "Filtration error" naming the problem, not "does not match".
             schema = {key: value for key, value in schema.items() if key != "pattern"}
-        errors = list(Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(value))
+        errors = list(Draft4Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(value))
         if errors:
             raise FieldProblem([found for error in errors for found in describe(name, error)])
 
@@ -167,6 +193,10 @@ class FieldParameterValidator(ParameterValidator):  # type: ignore[misc]
 
 class FieldBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
     """connexion's JSON body validation, raising FieldProblem with each field's name."""
+
+    @property
+    def _validator(self) -> Any:
+        return Draft4RequestValidator(self._schema, format_checker=FORMAT_CHECKER)
 
     async def _parse(self, stream: Any, scope: Scope) -> Any:
         raw = b"".join([message async for message in stream])

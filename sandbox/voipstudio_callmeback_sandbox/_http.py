@@ -77,7 +77,13 @@ KINDS = {
     "object": "an object",
     "array": "a list",
 }
-FORMATS = {"uri": "an absolute URI", "email": "an email address", "date-time": "a date and time"}
+FORMATS = {
+    "uri": "an absolute URI",
+    "email": "an email address",
+    "date-time": "a date and time",
+    "date": "a date (YYYY-MM-DD)",
+    "uuid": "a UUID",
+}
 
 
 def _json_text(value: Any) -> str:
@@ -109,13 +115,21 @@ def describe(field: str, error: ValidationError) -> list[dict[str, Any]]:
     kind = str(schema.get("type", ""))
     if keyword == "required":
         present = set(value) if isinstance(value, dict) else set()
-        missing = [name for name in error.validator_value if name not in present]
+        missing = [
+            name if field == BODY else f"{field}.{name}" for name in error.validator_value if name not in present
+        ]
         return [field_error(name, f"{name} is required", "required") for name in missing]
     if keyword == "additionalProperties":
         known = set(schema.get("properties") or {})
         extra = [name for name in value if name not in known] if isinstance(value, dict) else []
-        where = "the body" if field == BODY else field
-        return [field_error(name, f"{shown(name)} is not a field of {where}", "additionalProperties") for name in extra]
+        if field == BODY:
+            return [
+                field_error(name, f"{shown(name)} is not a field of the body", "additionalProperties") for name in extra
+            ]
+        return [
+            field_error(f"{field}.{name}", f"{shown(name)} is not a member of {field}", "additionalProperties")
+            for name in extra
+        ]
     if keyword == "minProperties":
         fewest = error.validator_value
         what = "one field" if fewest == 1 else f"{fewest} fields"

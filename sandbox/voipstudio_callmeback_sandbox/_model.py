@@ -51,6 +51,7 @@ class Field:
     name: str
     kind: Kind
     schema: Mapping[str, Any]
+    nullable: bool = True  # whether the items' schema admits null here (else a null is left out of answers)
 
     @property
     def timestamp(self) -> bool:
@@ -158,6 +159,22 @@ def component(spec: Mapping[str, Any], node: Any) -> tuple[str | None, dict[str,
 
 def resolved(spec: Mapping[str, Any], node: Any) -> dict[str, Any]:
     return component(spec, node)[1]
+
+
+def admits_null(spec: Mapping[str, Any], node: Any) -> bool:
+    """Whether a schema admits null: nullable, an enum that lists it, a union with a member that does, or
+    no type at all (any JSON value)."""
+    schema = resolved(spec, node)
+    if schema.get("nullable") is True:
+        return True
+    if "enum" in schema:
+        return None in schema["enum"]
+    for union in ("anyOf", "oneOf"):
+        if union in schema:
+            return any(admits_null(spec, member) for member in schema[union])
+    if "allOf" in schema:
+        return all(admits_null(spec, member) for member in schema["allOf"])
+    return "type" not in schema and "properties" not in schema and "items" not in schema
 
 
 def kind_of(schema: Mapping[str, Any]) -> Kind:
@@ -287,7 +304,7 @@ def read_model(spec: Mapping[str, Any], hand_written: frozenset[str] = frozenset
                 continue
             resource.item = item_name
             resource.fields = tuple(
-                Field(field_name, kind_of(resolved(spec, prop)), resolved(spec, prop))
+                Field(field_name, kind_of(resolved(spec, prop)), resolved(spec, prop), admits_null(spec, prop))
                 for field_name, prop in (item_schema.get("properties") or {}).items()
                 if field_name != "id"
             )
@@ -315,7 +332,7 @@ def read_model(spec: Mapping[str, Any], hand_written: frozenset[str] = frozenset
         resource.writable = frozenset(writable)
         # A field the items leave untyped (any JSON value) but the bodies type is stored with the bodies' type.
         resource.fields = tuple(
-            Field(found.name, kind_of(written[found.name]), found.schema)
+            Field(found.name, kind_of(written[found.name]), found.schema, found.nullable)
             if found.kind == "json" and found.name in written and kind_of(written[found.name]) != "json"
             else found
             for found in resource.fields

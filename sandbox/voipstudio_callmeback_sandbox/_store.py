@@ -255,6 +255,15 @@ class Table:
         self.name = quoted(self.bare_name)
         members = ", ".join(["'id', id", *(f"'{found.name}', {json_value_sql(found)}" for found in resource.fields)])
         self.item_json = f"json_object({members})"
+        # A null the items' schema does not admit (a union, an enum without null) is left out of the answer,
+        # as a field the service did not send: every field but id is optional in answers.
+        removed = [
+            f"CASE WHEN {quoted(found.name)} IS NULL THEN '$.\"{found.name}\"' ELSE '$.\"\"' END"
+            for found in resource.fields
+            if not found.nullable
+        ]
+        if removed:
+            self.item_json = f"json_remove({self.item_json}, {', '.join(removed)})"
         self.kinds = {found.name: found.kind for found in resource.fields}
 
     def triggers(self) -> dict[str, str]:

@@ -132,6 +132,74 @@ class JsonValue(click.ParamType[Any, Any]):
             return value
 
 
+@dataclass(frozen=True)
+class WholeArray:
+    """An array option's value written as one JSON array (`'["a", "b"]'`, `'[]'` to send an empty one)."""
+
+    items: list[Any]
+
+
+class ArrayItem(click.ParamType[Any, Any]):
+    """One item of an array field, given once per item (`--hidden-on /a --hidden-on /b`) and typed by the
+    items' schema; a value that is a whole JSON array is taken as the array."""
+
+    name = "item"
+
+    def __init__(self, items: Mapping[str, Any]) -> None:
+        self.items = items
+        self.inner = param_type(items) or click.BOOL
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            try:
+                whole = json.loads(value)
+            except ValueError:
+                whole = None
+            if isinstance(whole, list):
+                return WholeArray(whole)
+        if isinstance(self.inner, click.ParamType):
+            return self.inner.convert(value, param, ctx)
+        return self.inner(value)
+
+
+class ObjectPart(click.ParamType[Any, Any]):
+    """Part of an object field: `KEY=VALUE` (the value typed by the member's schema), or a JSON object;
+    given as often as needed, the parts are merged in order."""
+
+    name = "key=value"
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.schema = schema
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dict):
+            return value
+        text = str(value)
+        if text.lstrip().startswith("{"):
+            try:
+                found = json.loads(text)
+            except ValueError as exc:
+                self.fail(f"{text!r} is not a JSON object: {exc}", param, ctx)
+            if not isinstance(found, dict):
+                self.fail(f"{text!r} is not a JSON object", param, ctx)
+            return found
+        key, equals, raw = text.partition("=")
+        if not equals or not key:
+            self.fail(f"{text!r} is neither KEY=VALUE nor a JSON object", param, ctx)
+        properties = self.schema.get("properties") or {}
+        member = properties.get(key)
+        if member is None:
+            extra = self.schema.get("additionalProperties", True)
+            if extra is False or (properties and not isinstance(extra, Mapping)):
+                known = ", ".join(properties)
+                self.fail(f"{key!r} is not a member of this object: {known}", param, ctx)
+            member = extra if isinstance(extra, Mapping) else {}
+        kind = param_type(member)
+        if kind is None:
+            return {key: click.BOOL.convert(raw, param, ctx)}
+        return {key: kind.convert(raw, param, ctx) if isinstance(kind, click.ParamType) else kind(raw)}
+
+
 def _maximum(schema: Mapping[str, Any]) -> Any:
     """The schema's maximum, unless it only restates the largest value of its integer format."""
     high = schema.get("maximum")
@@ -235,6 +303,18 @@ class FieldOption:
     option: click.Option
 
 
+def _merged(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """An allOf as one schema: its members' properties and required members, its own words first."""
+    merged: dict[str, Any] = {key: value for key, value in schema.items() if key != "allOf"}
+    for member in schema["allOf"]:
+        part = _merged(member) if isinstance(member, Mapping) and "allOf" in member else dict(member)
+        merged["properties"] = {**(merged.get("properties") or {}), **(part.pop("properties", None) or {})}
+        merged["required"] = [*(merged.get("required") or []), *(part.pop("required", None) or [])]
+        for key, value in part.items():
+            merged.setdefault(key, value)
+    return merged
+
+
 def field_options(operation: Operation, *, required_ones: bool) -> list[FieldOption]:
     """One option per field of the operation's request body (the spec's required ones required if `required_ones`)."""
     if operation.body is None:
@@ -245,9 +325,33 @@ def field_options(operation: Operation, *, required_ones: bool) -> list[FieldOpt
     for index, (name, field) in enumerate((schema.get("properties") or {}).items()):
         # A name that is no identifier gets its place; identifiers never start with a digit, so the two never meet.
         dest = f"field_{name}" if name.isidentifier() else f"field_{index}"
+        if "allOf" in field:  # a composition: one object of its members' members
+            field = _merged(field)
         kind = param_type(field)
         described = help_text(field.get("description", ""), field)
-        if kind is None:
+        items = field.get("items")
+        if field.get("type") == "array" and isinstance(items, Mapping):
+            flag = option_name(name)
+            hint = f"repeat for each item: {flag} A {flag} B; or one JSON array, '[]' for none"
+            option = click.Option(
+                [flag, dest],
+                type=ArrayItem(items),
+                multiple=True,
+                required=name in required,
+                help=f"{described} ({hint})" if described else hint.capitalize(),
+                metavar=metavar(items) if items.get("type") in ("integer", "number", "string") else "JSON",
+            )
+        elif field.get("type") == "object" or "properties" in field:
+            hint = "KEY=VALUE, repeatable, or a JSON object"
+            option = click.Option(
+                [option_name(name), dest],
+                type=ObjectPart(field),
+                multiple=True,
+                required=name in required,
+                help=f"{described} ({hint})" if described else hint.capitalize(),
+                metavar="KEY=VALUE|JSON",
+            )
+        elif kind is None:
             flag = option_name(name)
             option = click.Option([f"{flag}/--no-{flag[2:]}", dest], default=None, help=described)
         else:
@@ -269,5 +373,22 @@ def path_arguments(operation: Operation) -> list[tuple[Parameter, click.Argument
 
 
 def given(options: list[FieldOption], values: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields the user set, by their JSON names."""
-    return {option.name: values[option.dest] for option in options if values.get(option.dest) is not None}
+    """The fields the user set, by their JSON names: repeated options as their array (items) or object (parts
+    merged), those not given left out."""
+    found: dict[str, Any] = {}
+    for option in options:
+        value = values.get(option.dest)
+        if value is None or value == ():
+            continue
+        if isinstance(option.option.type, ArrayItem):
+            items: list[Any] = []
+            for part in value:
+                items += part.items if isinstance(part, WholeArray) else [part]
+            value = items
+        elif isinstance(option.option.type, ObjectPart):
+            merged: dict[str, Any] = {}
+            for part in value:
+                merged.update(part)
+            value = merged
+        found[option.name] = value
+    return found
