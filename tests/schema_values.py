@@ -74,7 +74,7 @@ def _text(schema: dict[str, Any]) -> str:
             settings=settings(database=None, max_examples=2000, suppress_health_check=list(HealthCheck)),
         )
         return str(found)
-    return "x" * max(low, 1)
+    return "x" * max(int(low), 1)
 
 
 def valid_value(schema: Any) -> Any:
