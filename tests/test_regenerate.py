@@ -331,3 +331,21 @@ class TestDerivedFilterPatterns:
         assert regenerate.main(["--spec", str(spec_copy), "--out", str(out)]) == 2
         assert "components/parameters/SettingFilter: its schema must be a mapping" in capsys.readouterr().err
         assert snapshot(out) == before
+
+    def test_a_filter_shared_by_lists_of_different_fields_is_refused(
+        self, spec_copy: Path, out: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """One filter parameter cannot hold the patterns of two sort enums: regenerate says to give each its own."""
+        document = yaml.safe_load(spec_copy.read_text(encoding="utf-8"))
+        websites = document["paths"]["/callmeback/websites"]["get"]["parameters"]
+        websites[:] = [
+            {"$ref": "#/components/parameters/SettingFilter"} if "WebsiteFilter" in p.get("$ref", "") else p
+            for p in websites
+        ]
+        spec_copy.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        before = snapshot(out)
+        assert regenerate.main(["--spec", str(spec_copy), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "components/parameters/SettingFilter is the filter parameter of /callmeback/settings, " in err
+        assert "give each list a filter parameter of its own" in err
+        assert snapshot(out) == before

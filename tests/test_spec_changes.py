@@ -156,8 +156,14 @@ def add_list_buttons(document: dict[str, Any]) -> None:
         "description": "The field to order the buttons by.",
         "schema": {"$ref": "#/components/schemas/ButtonSortField"},
     }
+    components["parameters"]["ButtonFilter"] = {  # a filter of its own: its pattern follows its sort enum
+        **components["parameters"]["SettingFilter"],
+        "description": "Conditions the buttons must meet.",
+        "schema": {**components["parameters"]["SettingFilter"]["schema"], "pattern": "^\\[\\]$"},
+    }
+    own = {"Sort": "ButtonSort", "Filter": "ButtonFilter"}
     parameters = [
-        {"$ref": "#/components/parameters/ButtonSort"} if "Sort" in parameter["$ref"] else parameter
+        next(({"$ref": f"#/components/parameters/{own[k]}"} for k in own if k in parameter["$ref"]), parameter)
         for parameter in settings["parameters"]
     ]
     document["paths"]["/callmeback/buttons"]["get"] = {

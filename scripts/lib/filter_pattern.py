@@ -153,7 +153,17 @@ def rewrite(text: str) -> tuple[str, list[str]]:
     tree = yaml.compose(text)
     edits: list[tuple[int, int, str]] = []
     changed = []
-    for found in list_filters(document).values():
+    lists = list_filters(document)
+    by_place: dict[str, set[str]] = {}
+    for path, found in lists.items():
+        by_place.setdefault(found.where, set()).add(path)
+    for where, paths in by_place.items():
+        if len({lists[path].pattern for path in paths}) > 1:
+            raise ValueError(
+                f"openapi.yaml {where} is the filter parameter of {', '.join(sorted(paths))}, whose sort enums differ: "
+                "give each list a filter parameter of its own (its pattern is derived from its list's sort enum)"
+            )
+    for found in {found.where: found for found in lists.values()}.values():
         schema = found.parameter.get("schema")
         if not isinstance(schema, dict) or schema.get("pattern") == found.pattern:
             continue

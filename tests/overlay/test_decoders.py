@@ -108,10 +108,13 @@ MISMATCH = re.compile(
 
 
 def test_every_answer_has_a_decoder() -> None:
-    """An answer's model without a decoder is read by from_dict alone, about three times slower (scripts/bench)."""
-    assert not SLOW, (
-        f"no decoder for {SLOW}: teach scripts/lib/join.py (_Planner.decoded) to read these values, "
-        "or accept the slower parse by relaxing this test"
+    """An answer's model without a decoder is read by from_dict alone, about 2.5 times slower (scripts/bench): only
+    for the shapes docs/benchmarks.md lists ("Shapes read the slow way"), each with its cost."""
+    listed = ("holds itself", "a union of a model or list with other types", "a map of")
+    unlisted = {model: why for model, why in SLOW.items() if not any(shape in why for shape in listed)}
+    assert not unlisted, (
+        f"no decoder for {unlisted}: teach scripts/lib/join.py (_Planner.decoded) to read these values, "
+        "or list the shape, with its measured cost, in docs/benchmarks.md and here"
     )
     assert {model.__name__ for model in ANSWERS} >= {"CdrList", "SettingList", "SettingResponse"}
 
